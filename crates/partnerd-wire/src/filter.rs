@@ -1,0 +1,145 @@
+//! The `filter` query parameter of customer searches.
+//!
+//! On the wire it is URL-encoded JSON such as
+//! `{"Field":"CompanyName","Value":"cont","Operator":"starts_with"}`. Keys are matched in any
+//! casing and extra keys (the Java SDK's `fieldType`) are ignored.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::decode::normalise;
+
+/// The customer property a filter tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CustomerSearchField {
+    /// Company name, by case-insensitive prefix.
+    CompanyName,
+    /// Default domain, by case-insensitive prefix.
+    Domain,
+    /// Customers of the indirect reseller with this tenant id.
+    IndirectReseller,
+    /// Customers of the indirect provider with this tenant id.
+    IndirectCloudSolutionProvider,
+}
+
+impl CustomerSearchField {
+    const ALL: [Self; 4] = [
+        Self::CompanyName,
+        Self::Domain,
+        Self::IndirectReseller,
+        Self::IndirectCloudSolutionProvider,
+    ];
+
+    /// The spelling the .NET SDK sends.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CompanyName => "CompanyName",
+            Self::Domain => "Domain",
+            Self::IndirectReseller => "IndirectReseller",
+            Self::IndirectCloudSolutionProvider => "IndirectCloudSolutionProvider",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        let folded: String = s.chars().filter(|c| *c != '_').collect();
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(&folded))
+    }
+}
+
+/// A parsed customer filter. Only the `starts_with` operator exists for customers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CustomerFilter {
+    /// The property tested.
+    pub field: CustomerSearchField,
+    /// The prefix or tenant id looked for.
+    pub value: String,
+}
+
+/// Why a filter was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterError(pub String);
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+impl CustomerFilter {
+    /// Parses the decoded value of the `filter` query parameter.
+    pub fn parse(text: &str) -> Result<Self, FilterError> {
+        let err = |m: String| FilterError(format!("Invalid filter: {m}."));
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| err(format!("it is not a JSON object ({e})")))?;
+        let Value::Object(map) = normalise(value) else {
+            return Err(err("it is not a JSON object".to_owned()));
+        };
+        let text_of = |key: &str| -> Result<String, FilterError> {
+            match map.get(key) {
+                Some(Value::String(s)) => Ok(s.clone()),
+                Some(Value::Number(n)) => Ok(n.to_string()),
+                Some(_) => Err(err(format!("'{key}' must be a string"))),
+                None => Err(err(format!("'{key}' is missing"))),
+            }
+        };
+        let field_name = text_of("field")?;
+        let field = CustomerSearchField::parse(&field_name).ok_or_else(|| {
+            err(format!(
+                "field '{field_name}' is not supported; use CompanyName, Domain, IndirectReseller or IndirectCloudSolutionProvider"
+            ))
+        })?;
+        let operator = text_of("operator")?;
+        let folded: String = operator.chars().filter(|c| *c != '_').collect();
+        if !folded.eq_ignore_ascii_case("startswith") {
+            return Err(err(format!(
+                "operator '{operator}' is not supported; use starts_with"
+            )));
+        }
+        let value = text_of("value")?;
+        if value.is_empty() {
+            return Err(err("'value' is empty".to_owned()));
+        }
+        Ok(Self { field, value })
+    }
+
+    /// The canonical JSON form, as the .NET SDK writes it.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({"Field": self.field.as_str(), "Value": self.value, "Operator": "starts_with"})
+            .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn net_and_java_spellings_parse_alike() {
+        let net = CustomerFilter::parse(r#"{"Field":"CompanyName","Value":"con","Operator":"starts_with"}"#).unwrap();
+        let java = CustomerFilter::parse(
+            r#"{"field":"CompanyName","value":"con","operator":"StartsWith","fieldType":"x"}"#,
+        )
+        .unwrap();
+        assert_eq!(net, java);
+        assert_eq!(CustomerFilter::parse(&net.to_json()).unwrap(), net);
+    }
+
+    #[test]
+    fn bad_filters_are_refused_with_a_reason() {
+        for bad in [
+            "nope",
+            "[]",
+            r#"{"Field":"Email","Value":"a","Operator":"starts_with"}"#,
+            r#"{"Field":"Domain","Value":"a","Operator":"equals"}"#,
+            r#"{"Field":"Domain","Operator":"starts_with"}"#,
+        ] {
+            assert!(CustomerFilter::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

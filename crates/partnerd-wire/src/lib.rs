@@ -1,0 +1,27 @@
+//! The Partner Center customer-accounts resources as they travel on the wire.
+//!
+//! These types are shared by the partnerd server and its Rust SDK. Output is always camelCase
+//! with nulls omitted and enums in lower snake case. Input is decoded leniently through
+//! [`decode`]: property names in any casing, enums in any of the spellings real clients send,
+//! explicit nulls read as "not given", unknown properties ignored.
+
+pub mod collection;
+pub mod customer;
+pub mod decode;
+pub mod enums;
+pub mod fault;
+pub mod filter;
+pub mod names;
+pub mod relationship;
+pub mod resource;
+
+pub use collection::ResourceCollection;
+pub use customer::{
+    Address, Customer, CustomerBillingProfile, CustomerCompanyProfile, UserCredentials,
+};
+pub use decode::{decode_json, decode_value, DecodeError};
+pub use enums::{CustomerPartnerRelationship, PartnerRelationshipType};
+pub use fault::ApiFault;
+pub use filter::{CustomerFilter, CustomerSearchField, FilterError};
+pub use relationship::PartnerRelationship;
+pub use resource::{KeyValuePair, Link, ResourceAttributes, ResourceLinks};

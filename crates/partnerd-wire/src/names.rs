@@ -1,0 +1,192 @@
+//! The property names of every wire type, in their canonical camelCase spelling.
+//!
+//! Input property names are matched case-insensitively by rewriting each one to its entry here
+//! before typed decoding, so decoding errors name properties the way the documentation does.
+//! A test in this module serializes fully populated values of every type and fails if any
+//! property is missing from the list.
+
+/// Every property name of the wire types.
+pub const PROPERTY_NAMES: &[&str] = &[
+    "id",
+    "commerceId",
+    "companyProfile",
+    "billingProfile",
+    "relationshipToPartner",
+    "allowDelegatedAccess",
+    "userCredentials",
+    "customDomains",
+    "associatedPartnerId",
+    "links",
+    "attributes",
+    "tenantId",
+    "domain",
+    "companyName",
+    "address",
+    "email",
+    "organizationRegistrationNumber",
+    "firstName",
+    "middleName",
+    "lastName",
+    "culture",
+    "language",
+    "defaultAddress",
+    "country",
+    "region",
+    "city",
+    "state",
+    "district",
+    "addressLine1",
+    "addressLine2",
+    "addressLine3",
+    "postalCode",
+    "emailAddress",
+    "phoneNumber",
+    "userName",
+    "password",
+    "etag",
+    "objectType",
+    "self",
+    "next",
+    "previous",
+    "uri",
+    "method",
+    "headers",
+    "key",
+    "value",
+    "totalCount",
+    "items",
+    "continuationToken",
+    "code",
+    "description",
+    "data",
+    "source",
+    "name",
+    "relationshipType",
+    "mpnId",
+    "field",
+    "operator",
+];
+
+/// The canonical spelling of a property name given in any casing, if it is a known one.
+pub fn canonical(name: &str) -> Option<&'static str> {
+    PROPERTY_NAMES
+        .iter()
+        .copied()
+        .find(|known| known.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::*;
+    use serde_json::Value;
+
+    fn collect_keys(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    out.push(k.clone());
+                    collect_keys(v, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect_keys(v, out)),
+            _ => {}
+        }
+    }
+
+    fn full_address() -> Address {
+        let s = || Some("x".to_owned());
+        Address {
+            id: s(),
+            country: s(),
+            region: s(),
+            city: s(),
+            state: s(),
+            district: s(),
+            address_line1: s(),
+            address_line2: s(),
+            address_line3: s(),
+            postal_code: s(),
+            first_name: s(),
+            middle_name: s(),
+            last_name: s(),
+            email_address: s(),
+            phone_number: s(),
+        }
+    }
+
+    #[test]
+    fn every_serialized_property_is_listed() {
+        let s = || Some("x".to_owned());
+        let links = ResourceLinks {
+            self_link: Some(Link::get("/a")),
+            next: Some(Link {
+                uri: "/b".into(),
+                method: "GET".into(),
+                headers: vec![KeyValuePair {
+                    key: "k".into(),
+                    value: "v".into(),
+                }],
+            }),
+            previous: Some(Link::get("/c")),
+        };
+        let customer = Customer {
+            id: s(),
+            commerce_id: s(),
+            company_profile: Some(CustomerCompanyProfile {
+                tenant_id: s(),
+                domain: s(),
+                company_name: s(),
+                address: Some(full_address()),
+                email: s(),
+                organization_registration_number: s(),
+                links: Some(links.clone()),
+                attributes: Some(ResourceAttributes::with_etag("T", "1")),
+            }),
+            billing_profile: Some(CustomerBillingProfile {
+                id: s(),
+                first_name: s(),
+                last_name: s(),
+                email: s(),
+                culture: s(),
+                language: s(),
+                company_name: s(),
+                default_address: Some(full_address()),
+                links: Some(links.clone()),
+                attributes: Some(ResourceAttributes::with_etag("T", "1")),
+            }),
+            relationship_to_partner: Some(CustomerPartnerRelationship::Reseller),
+            allow_delegated_access: Some(true),
+            user_credentials: Some(UserCredentials {
+                user_name: s(),
+                password: s(),
+            }),
+            custom_domains: Some(vec!["d".into()]),
+            associated_partner_id: s(),
+            links: Some(links.clone()),
+            attributes: Some(ResourceAttributes::of("Customer")),
+        };
+        let mut page = ResourceCollection::new(vec![customer], links);
+        page.continuation_token = s();
+        let relationship = PartnerRelationship {
+            id: "x".into(),
+            name: s(),
+            relationship_type: PartnerRelationshipType::IsIndirectResellerOf,
+            state: s(),
+            mpn_id: s(),
+            attributes: Some(ResourceAttributes::of("PartnerRelationship")),
+        };
+        let fault = ApiFault::new(1, "d", vec![]);
+        let mut keys = Vec::new();
+        for v in [
+            serde_json::to_value(&page).unwrap(),
+            serde_json::to_value(&relationship).unwrap(),
+            serde_json::to_value(&fault).unwrap(),
+        ] {
+            collect_keys(&v, &mut keys);
+        }
+        for k in keys {
+            assert_eq!(canonical(&k), Some(k.as_str()), "{k} is not in PROPERTY_NAMES");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Partner-to-partner relationships (indirect providers and resellers).
+
+use serde::{Deserialize, Serialize};
+
+use crate::enums::PartnerRelationshipType;
+use crate::resource::{read_only, ResourceAttributes};
+
+/// Another partner and how it relates to the caller or to a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartnerRelationship {
+    /// The other partner's tenant id.
+    pub id: String,
+    /// The other partner's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The kind of relationship.
+    pub relationship_type: PartnerRelationshipType,
+    /// `active`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// The other partner's MPN id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mpn_id: Option<String>,
+    /// Attributes (`PartnerRelationship`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "read_only"
+    )]
+    pub attributes: Option<ResourceAttributes>,
+}
