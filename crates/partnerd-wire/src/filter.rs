@@ -121,7 +121,10 @@ mod tests {
 
     #[test]
     fn net_and_java_spellings_parse_alike() {
-        let net = CustomerFilter::parse(r#"{"Field":"CompanyName","Value":"con","Operator":"starts_with"}"#).unwrap();
+        let net = CustomerFilter::parse(
+            r#"{"Field":"CompanyName","Value":"con","Operator":"starts_with"}"#,
+        )
+        .unwrap();
         let java = CustomerFilter::parse(
             r#"{"field":"CompanyName","value":"con","operator":"StartsWith","fieldType":"x"}"#,
         )

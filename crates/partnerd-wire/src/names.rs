@@ -186,7 +186,11 @@ mod tests {
             collect_keys(&v, &mut keys);
         }
         for k in keys {
-            assert_eq!(canonical(&k), Some(k.as_str()), "{k} is not in PROPERTY_NAMES");
+            assert_eq!(
+                canonical(&k),
+                Some(k.as_str()),
+                "{k} is not in PROPERTY_NAMES"
+            );
         }
     }
 }

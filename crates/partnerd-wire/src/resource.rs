@@ -90,11 +90,7 @@ impl Link {
 #[serde(rename_all = "camelCase")]
 pub struct ResourceLinks {
     /// The resource itself.
-    #[serde(
-        rename = "self",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
     pub self_link: Option<Link>,
     /// The next page of a collection.
     #[serde(default, skip_serializing_if = "Option::is_none")]

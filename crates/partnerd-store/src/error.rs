@@ -1,0 +1,45 @@
+//! The one error type of every backend. Backend-specific failures (SQLite's and PostgreSQL's
+//! unique violations, busy errors) are normalised here before the HTTP layer sees them.
+
+use thiserror::Error;
+
+/// Result of a store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What can go wrong in a store, in domain terms.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The customer does not exist.
+    #[error("customer not found")]
+    CustomerNotFound,
+    /// The customer exists but the partner has no relationship with it.
+    #[error("no relationship between partner and customer")]
+    NoRelationship,
+    /// Another customer already holds the domain.
+    #[error("domain already taken")]
+    DomainTaken,
+    /// The sandbox partner has reached its customer cap.
+    #[error("customer cap of {0} reached")]
+    CapReached(u32),
+    /// The ETag given no longer matches the stored one.
+    #[error("etag mismatch")]
+    EtagMismatch,
+    /// A PATCH asked to remove something that is not there.
+    #[error("nothing to remove")]
+    NothingToRemove,
+    /// A unique key (tenant id, client id, user name) is taken.
+    #[error("duplicate {0}")]
+    Duplicate(String),
+    /// A referenced partner does not exist.
+    #[error("unknown partner {0}")]
+    UnknownPartner(String),
+    /// The database URL or configuration is wrong.
+    #[error("{0}")]
+    Config(String),
+    /// The store cannot be reached or is locked; worth retrying.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else; details are for the log only.
+    #[error("store failure: {0}")]
+    Internal(String),
+}

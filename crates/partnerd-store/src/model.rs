@@ -1,0 +1,274 @@
+//! Domain records: what the store keeps, independent of any backend or wire format.
+
+use partnerd_wire::{Address, CustomerBillingProfile, CustomerCompanyProfile};
+use serde::{Deserialize, Serialize};
+
+/// Sandbox partners may create a limited number of customers; production partners may not delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PartnerKind {
+    /// An integration-sandbox partner.
+    Sandbox,
+    /// A production partner.
+    Production,
+}
+
+impl PartnerKind {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sandbox => "sandbox",
+            Self::Production => "production",
+        }
+    }
+
+    /// Parses `sandbox` or `production` in any casing.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "sandbox" => Some(Self::Sandbox),
+            "production" => Some(Self::Production),
+            _ => None,
+        }
+    }
+}
+
+/// A partner tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerRecord {
+    /// Tenant id (GUID).
+    pub tenant_id: String,
+    /// Display name.
+    pub name: String,
+    /// MPN id.
+    pub mpn_id: String,
+    /// Sandbox or production.
+    pub kind: PartnerKind,
+    /// Most customers a sandbox partner may hold; 0 = no cap.
+    pub customer_cap: u32,
+    /// The partner's verified domain (`contoso.onmicrosoft.com`).
+    pub domain: String,
+}
+
+/// An app registration of a partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppRecord {
+    /// Client (application) id.
+    pub client_id: String,
+    /// Owning partner.
+    pub tenant_id: String,
+    /// Display name.
+    pub name: String,
+    /// Hash of the client secret (PHC string).
+    pub secret_hash: String,
+}
+
+/// A user of a partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Object id (GUID).
+    pub object_id: String,
+    /// Owning partner.
+    pub tenant_id: String,
+    /// User principal name.
+    pub upn: String,
+    /// Hash of the password (PHC string).
+    pub password_hash: String,
+    /// Whether the user has registered multi-factor authentication.
+    pub mfa: bool,
+}
+
+/// A partner with its first apps and users.
+#[derive(Debug, Clone)]
+pub struct NewPartner {
+    /// The partner.
+    pub partner: PartnerRecord,
+    /// Its app registrations.
+    pub apps: Vec<AppRecord>,
+    /// Its users.
+    pub users: Vec<UserRecord>,
+}
+
+/// Who a token speaks for, as the store knows it.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The partner.
+    pub partner: PartnerRecord,
+    /// Whether the app exists and belongs to the partner.
+    pub app_known: bool,
+    /// The user, when one was asked for and exists in the partner.
+    pub user: Option<UserRecord>,
+}
+
+/// Direction of a partner-to-partner link, seen from one side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkDirection {
+    /// The other partner is an indirect reseller of this one.
+    OtherIsReseller,
+    /// The other partner is an indirect provider of this one.
+    OtherIsProvider,
+}
+
+/// A partner linked to another.
+#[derive(Debug, Clone)]
+pub struct PartnerLink {
+    /// The other partner.
+    pub other: PartnerRecord,
+    /// How it relates.
+    pub direction: LinkDirection,
+}
+
+/// A key that signs access tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    /// Key id, the JWT `kid`.
+    pub kid: String,
+    /// Private key, PKCS#8 PEM.
+    pub private_pem: String,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// The company facts of a customer (all but tenant id and domain, which are columns).
+pub type CompanyProfile = CustomerCompanyProfile;
+
+/// The stored billing profile, without links or attributes.
+pub type BillingProfile = CustomerBillingProfile;
+
+/// A partner's role towards a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerRole {
+    /// The partner sells to the customer directly (or as its indirect provider).
+    Reseller,
+    /// The partner is the indirect reseller named in `associatedPartnerId`.
+    IndirectReseller,
+}
+
+impl CustomerRole {
+    /// Stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reseller => "reseller",
+            Self::IndirectReseller => "indirect_reseller",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "reseller" => Some(Self::Reseller),
+            "indirect_reseller" => Some(Self::IndirectReseller),
+            _ => None,
+        }
+    }
+}
+
+/// A customer as created.
+#[derive(Debug, Clone)]
+pub struct NewCustomer {
+    /// The creating partner.
+    pub partner_id: String,
+    /// Tenant id.
+    pub id: String,
+    /// Commerce id.
+    pub commerce_id: String,
+    /// Default domain, lower case.
+    pub domain: String,
+    /// Company profile facts.
+    pub company: CompanyProfile,
+    /// Billing profile, with its id.
+    pub billing: BillingProfile,
+    /// First ETag of the billing profile.
+    pub etag: i64,
+    /// Hash of the generated admin password.
+    pub admin_password_hash: String,
+    /// Indirect reseller to relate as well.
+    pub associated_partner_id: Option<String>,
+}
+
+/// A stored customer, as one partner sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerView {
+    /// Keyset position: strictly increasing in creation order, never reused.
+    pub seq: i64,
+    /// Tenant id.
+    pub id: String,
+    /// Commerce id.
+    pub commerce_id: String,
+    /// Default domain, lower case.
+    pub domain: String,
+    /// All domains of the tenant.
+    pub custom_domains: Vec<String>,
+    /// Company profile facts.
+    pub company: CompanyProfile,
+    /// Billing profile.
+    pub billing: BillingProfile,
+    /// Current billing profile ETag.
+    pub etag: i64,
+    /// Indirect reseller recorded at creation.
+    pub associated_partner_id: Option<String>,
+    /// The viewing partner's role.
+    pub role: CustomerRole,
+    /// Whether the viewing partner holds delegated admin access.
+    pub delegated_access: bool,
+}
+
+/// Result of looking a customer up for a partner.
+#[derive(Debug, Clone)]
+pub enum CustomerLookup {
+    /// Exists and the partner is related to it.
+    Related(Box<CustomerView>),
+    /// Exists, but the partner has no relationship with it.
+    Unrelated,
+    /// Does not exist.
+    Missing,
+}
+
+/// A customer search, in domain terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CustomerFilter {
+    /// Company name starts with this (compared after Unicode lower-casing).
+    CompanyNamePrefix(String),
+    /// Domain starts with this (lower case).
+    DomainPrefix(String),
+    /// Customers also related to this indirect reseller.
+    IndirectReseller(String),
+    /// Customers of this indirect provider (the caller being its reseller).
+    IndirectProvider(String),
+}
+
+/// One page request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerQuery {
+    /// Only customers matching this.
+    pub filter: Option<CustomerFilter>,
+    /// Only customers with `seq` greater than this.
+    pub after: Option<i64>,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// What a PATCH removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelationshipRemoval {
+    /// Remove the partner's reseller relationship.
+    pub reseller: bool,
+    /// Remove the partner's delegated admin access.
+    pub delegated_access: bool,
+}
+
+/// The precondition of a billing-profile update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EtagCondition {
+    /// `If-Match: *`.
+    Any,
+    /// The stored ETag must equal this.
+    Exactly(i64),
+}
+
+/// Folds text for case-insensitive prefix search.
+pub fn fold(s: &str) -> String {
+    s.to_lowercase()
+}
+
+/// An address is part of the billing profile; re-exported for backends.
+pub type StoredAddress = Address;

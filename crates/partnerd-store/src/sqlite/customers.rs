@@ -1,0 +1,281 @@
+//! Customers, billing-profile compare-and-swap and keyset scans on SQLite.
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::rows::{self, to_json, CUSTOMER_COLUMNS};
+use super::{map_err, SqliteStore};
+use crate::error::{StoreError, StoreResult};
+use crate::model::*;
+use crate::CustomerStore;
+
+/// Looks a customer up for a partner on any connection (reader or inside a write transaction).
+fn lookup(c: &Connection, partner_id: &str, customer_id: &str) -> StoreResult<CustomerLookup> {
+    let sql = format!(
+        "SELECT {CUSTOMER_COLUMNS} FROM customers c \
+         LEFT JOIN customer_partners r ON r.customer_seq = c.seq AND r.partner_id = ?1 \
+         WHERE c.id = ?2"
+    );
+    let row = c
+        .prepare_cached(&sql)
+        .and_then(|mut s| {
+            s.query_row(params![partner_id, customer_id], rows::customer_row)
+                .optional()
+        })
+        .map_err(map_err)?;
+    match row {
+        None => Ok(CustomerLookup::Missing),
+        Some(row) => Ok(match row.into_view()? {
+            Some(view) => CustomerLookup::Related(Box::new(view)),
+            None => CustomerLookup::Unrelated,
+        }),
+    }
+}
+
+fn related(c: &Connection, partner_id: &str, customer_id: &str) -> StoreResult<CustomerView> {
+    match lookup(c, partner_id, customer_id)? {
+        CustomerLookup::Related(view) => Ok(*view),
+        CustomerLookup::Unrelated => Err(StoreError::NoRelationship),
+        CustomerLookup::Missing => Err(StoreError::CustomerNotFound),
+    }
+}
+
+/// The WHERE clause of each filter; `?2` is the cursor, `?3` the limit, `?4` the filter value.
+fn filter_clause(filter: Option<&CustomerFilter>) -> &'static str {
+    match filter {
+        None => "",
+        Some(CustomerFilter::CompanyNamePrefix(_)) => {
+            "AND substr(c.company_name_fold, 1, length(?4)) = ?4"
+        }
+        Some(CustomerFilter::DomainPrefix(_)) => "AND substr(c.domain, 1, length(?4)) = ?4",
+        Some(CustomerFilter::IndirectReseller(_)) => {
+            "AND EXISTS (SELECT 1 FROM customer_partners o WHERE o.partner_id = ?4 \
+             AND o.customer_seq = r.customer_seq AND o.role = 'indirect_reseller')"
+        }
+        Some(CustomerFilter::IndirectProvider(_)) => {
+            "AND r.role = 'indirect_reseller' AND EXISTS (SELECT 1 FROM customer_partners o \
+             WHERE o.partner_id = ?4 AND o.customer_seq = r.customer_seq AND o.role = 'reseller')"
+        }
+    }
+}
+
+#[async_trait]
+impl CustomerStore for SqliteStore {
+    async fn create_customer(
+        &self,
+        new: NewCustomer,
+        cap: Option<u32>,
+    ) -> StoreResult<CustomerView> {
+        let custom_domains = vec![new.domain.clone()];
+        let domains_json = to_json(&custom_domains)?;
+        let company_json = to_json(&new.company)?;
+        let billing_json = to_json(&new.billing)?;
+        let name_fold = fold(new.company.company_name.as_deref().unwrap_or_default());
+        self.write(|tx| {
+            if let Some(cap) = cap.filter(|c| *c > 0) {
+                let held: u32 = tx
+                    .prepare_cached("SELECT COUNT(*) FROM customer_partners WHERE partner_id = ?1 AND role = 'reseller'")
+                    .and_then(|mut s| s.query_row([&new.partner_id], |r| r.get(0)))
+                    .map_err(map_err)?;
+                if held >= cap {
+                    return Err(StoreError::CapReached(cap));
+                }
+            }
+            tx.prepare_cached(
+                "INSERT INTO customers (id, commerce_id, domain, company_name_fold, custom_domains, company, billing, etag, admin_password_hash, associated_partner_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    new.id,
+                    new.commerce_id,
+                    new.domain,
+                    name_fold,
+                    domains_json,
+                    company_json,
+                    billing_json,
+                    new.etag,
+                    new.admin_password_hash,
+                    new.associated_partner_id
+                ])
+            })
+            .map_err(map_err)?;
+            let seq = tx.last_insert_rowid();
+            let mut relate = tx
+                .prepare_cached("INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(map_err)?;
+            relate
+                .execute(params![new.partner_id, seq, CustomerRole::Reseller.as_str(), true])
+                .map_err(map_err)?;
+            if let Some(reseller) = &new.associated_partner_id {
+                relate
+                    .execute(params![reseller, seq, CustomerRole::IndirectReseller.as_str(), false])
+                    .map_err(map_err)?;
+            }
+            Ok(CustomerView {
+                seq,
+                id: new.id.clone(),
+                commerce_id: new.commerce_id.clone(),
+                domain: new.domain.clone(),
+                custom_domains: custom_domains.clone(),
+                company: new.company.clone(),
+                billing: new.billing.clone(),
+                etag: new.etag,
+                associated_partner_id: new.associated_partner_id.clone(),
+                role: CustomerRole::Reseller,
+                delegated_access: true,
+            })
+        })
+        .await
+    }
+
+    async fn customer(&self, partner_id: &str, customer_id: &str) -> StoreResult<CustomerLookup> {
+        self.read(|c| lookup(c, partner_id, customer_id))
+    }
+
+    async fn list_customers(
+        &self,
+        partner_id: &str,
+        query: &CustomerQuery,
+    ) -> StoreResult<Vec<CustomerView>> {
+        let clause = filter_clause(query.filter.as_ref());
+        let sql = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customer_partners r JOIN customers c ON c.seq = r.customer_seq \
+             WHERE r.partner_id = ?1 AND r.customer_seq > ?2 {clause} ORDER BY r.customer_seq LIMIT ?3"
+        );
+        let after = query.after.unwrap_or(0);
+        self.read(|c| {
+            let mut s = c.prepare_cached(&sql).map_err(map_err)?;
+            let raw: Vec<rows::CustomerRow> = match &query.filter {
+                None => s.query_map(params![partner_id, after, query.limit], rows::customer_row),
+                Some(
+                    CustomerFilter::CompanyNamePrefix(v)
+                    | CustomerFilter::DomainPrefix(v)
+                    | CustomerFilter::IndirectReseller(v)
+                    | CustomerFilter::IndirectProvider(v),
+                ) => s.query_map(
+                    params![partner_id, after, query.limit, v],
+                    rows::customer_row,
+                ),
+            }
+            .and_then(|rows| rows.collect())
+            .map_err(map_err)?;
+            raw.into_iter()
+                .filter_map(|row| row.into_view().transpose())
+                .collect()
+        })
+    }
+
+    async fn remove_relationship(
+        &self,
+        partner_id: &str,
+        customer_id: &str,
+        removal: RelationshipRemoval,
+    ) -> StoreResult<CustomerView> {
+        self.write(|tx| {
+            let mut view = related(tx, partner_id, customer_id)?;
+            if removal.reseller {
+                tx.execute(
+                    "DELETE FROM customer_partners WHERE partner_id = ?1 AND customer_seq = ?2",
+                    params![partner_id, view.seq],
+                )
+                .map_err(map_err)?;
+                view.delegated_access = false;
+            } else if removal.delegated_access {
+                tx.execute(
+                    "UPDATE customer_partners SET delegated_access = 0 WHERE partner_id = ?1 AND customer_seq = ?2",
+                    params![partner_id, view.seq],
+                )
+                .map_err(map_err)?;
+                view.delegated_access = false;
+            } else {
+                return Err(StoreError::NothingToRemove);
+            }
+            Ok(view)
+        })
+        .await
+    }
+
+    async fn delete_customer(&self, customer_id: &str) -> StoreResult<bool> {
+        self.write(|tx| {
+            let n = tx
+                .execute("DELETE FROM customers WHERE id = ?1", [customer_id])
+                .map_err(map_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn update_billing_profile(
+        &self,
+        partner_id: &str,
+        customer_id: &str,
+        expected: EtagCondition,
+        profile: BillingProfile,
+        new_etag: i64,
+    ) -> StoreResult<CustomerView> {
+        let billing_json = to_json(&profile)?;
+        self.write(|tx| {
+            let mut view = related(tx, partner_id, customer_id)?;
+            let matches = match expected {
+                EtagCondition::Any => true,
+                EtagCondition::Exactly(etag) => etag == view.etag,
+            };
+            // The write lock is held from the read above to the commit, so check-then-write
+            // is one atomic compare-and-swap.
+            if !matches {
+                return Err(StoreError::EtagMismatch);
+            }
+            tx.prepare_cached("UPDATE customers SET billing = ?1, etag = ?2 WHERE seq = ?3")
+                .and_then(|mut s| s.execute(params![billing_json, new_etag, view.seq]))
+                .map_err(map_err)?;
+            view.billing = profile;
+            view.etag = new_etag;
+            Ok(view)
+        })
+        .await
+    }
+
+    async fn customer_partners(
+        &self,
+        customer_id: &str,
+    ) -> StoreResult<Vec<(PartnerRecord, CustomerRole)>> {
+        let cols = rows::PARTNER_COLUMNS
+            .split(", ")
+            .map(|col| format!("p.{col}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {cols}, r.role FROM customers c JOIN customer_partners r ON r.customer_seq = c.seq \
+             JOIN partners p ON p.tenant_id = r.partner_id WHERE c.id = ?1 ORDER BY p.seq"
+        );
+        self.read(|c| {
+            let mut s = c.prepare_cached(&sql).map_err(map_err)?;
+            let raw: Vec<(PartnerRecord, String)> = s
+                .query_map([customer_id], |r| Ok((rows::partner(r)?, r.get(6)?)))
+                .and_then(|rows| rows.collect())
+                .map_err(map_err)?;
+            raw.into_iter()
+                .map(|(p, role)| {
+                    CustomerRole::parse(&role)
+                        .map(|role| (p, role))
+                        .ok_or_else(|| {
+                            StoreError::Internal(format!("stored role {role} is unknown"))
+                        })
+                })
+                .collect()
+        })
+    }
+
+    async fn domain_taken(&self, domain: &str) -> StoreResult<bool> {
+        self.read(|c| {
+            c.prepare_cached("SELECT 1 FROM customers WHERE domain = ?1")
+                .and_then(|mut s| s.exists([domain.to_lowercase()]))
+                .map_err(map_err)
+        })
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(map_err))
+    }
+}

@@ -1,0 +1,158 @@
+//! The embedded SQLite backend.
+//!
+//! One writer connection behind an async mutex and a pool of reader connections, in WAL mode,
+//! so reads never wait for writes. Statements run on the calling task: with the database in
+//! the page cache a statement takes microseconds, less than handing it to a blocking thread
+//! would cost. `busy_timeout` covers the rare case of another process (the `partnerd partner`
+//! CLI) holding the write lock.
+
+mod customers;
+mod migrate;
+mod partners;
+mod rows;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use crate::error::{StoreError, StoreResult};
+
+/// A partnerd store in one SQLite file.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: tokio::sync::Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database a `sqlite://` URL names and migrates it.
+    pub fn open(url: &str) -> StoreResult<Self> {
+        let path = parse_url(url)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let mut writer = connect(&path)?;
+        migrate::run(&mut writer)?;
+        Ok(Self {
+            path,
+            writer: tokio::sync::Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The file holding the database.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// Runs `f` on a reader connection.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let pooled = self.readers.lock().map_err(poisoned)?.pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => connect(&self.path)?,
+        };
+        let out = f(&conn);
+        self.readers.lock().map_err(poisoned)?.push(conn);
+        out
+    }
+
+    /// Runs `f` in an immediate (write-locking) transaction on the writer connection.
+    async fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut conn = self.writer.lock().await;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(map_err)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(map_err)?;
+        Ok(out)
+    }
+}
+
+fn poisoned<T>(_: T) -> StoreError {
+    StoreError::Internal("connection pool lock poisoned".to_owned())
+}
+
+/// `sqlite://relative/path`, `sqlite:///absolute/path`, `sqlite:path`; a query string is ignored.
+fn parse_url(url: &str) -> StoreResult<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite:")
+        .ok_or_else(|| StoreError::Config(format!("not a sqlite URL: {url}")))?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let rest = rest.split('?').next().unwrap_or_default();
+    if rest.is_empty() || rest == ":memory:" {
+        return Err(StoreError::Config(
+            "a sqlite URL must name a file, e.g. sqlite://partnerd.db (in-memory databases cannot be shared between connections)".to_owned(),
+        ));
+    }
+    Ok(PathBuf::from(rest))
+}
+
+fn connect(path: &std::path::Path) -> StoreResult<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::Config(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(map_err)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+    )
+    .map_err(map_err)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// Normalises SQLite failures into domain errors.
+pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(code, msg) = &e {
+        let msg = msg.as_deref().unwrap_or_default();
+        match code.code {
+            ErrorCode::ConstraintViolation if msg.contains("customers.domain") => {
+                return StoreError::DomainTaken
+            }
+            ErrorCode::ConstraintViolation if msg.contains("UNIQUE") => {
+                return StoreError::Duplicate(
+                    msg.trim_start_matches("UNIQUE constraint failed: ")
+                        .to_owned(),
+                )
+            }
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                return StoreError::Unavailable(e.to_string())
+            }
+            _ => {}
+        }
+    }
+    StoreError::Internal(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_url;
+
+    #[test]
+    fn urls_name_files() {
+        assert_eq!(
+            parse_url("sqlite://partnerd.db").unwrap().to_str(),
+            Some("partnerd.db")
+        );
+        assert_eq!(
+            parse_url("sqlite:///tmp/x.db").unwrap().to_str(),
+            Some("/tmp/x.db")
+        );
+        assert_eq!(
+            parse_url("sqlite://a/b.db?mode=rwc").unwrap().to_str(),
+            Some("a/b.db")
+        );
+        assert!(parse_url("sqlite::memory:").is_err());
+        assert!(parse_url("postgres://x").is_err());
+    }
+}

@@ -1,0 +1,264 @@
+//! Partners, apps, users, partner links, signing keys and secrets on SQLite.
+
+use async_trait::async_trait;
+use rusqlite::{params, OptionalExtension};
+
+use super::rows::{self, APP_COLUMNS, PARTNER_COLUMNS, USER_COLUMNS};
+use super::{map_err, SqliteStore};
+use crate::error::{StoreError, StoreResult};
+use crate::model::*;
+use crate::{KeyStore, PartnerStore};
+
+#[async_trait]
+impl PartnerStore for SqliteStore {
+    async fn create_partner(&self, new: NewPartner) -> StoreResult<()> {
+        self.write(|tx| {
+            let p = &new.partner;
+            tx.execute(
+                "INSERT INTO partners (tenant_id, name, mpn_id, kind, customer_cap, domain) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![p.tenant_id, p.name, p.mpn_id, p.kind.as_str(), p.customer_cap, p.domain.to_lowercase()],
+            )
+            .map_err(map_err)?;
+            for a in &new.apps {
+                tx.execute(
+                    "INSERT INTO apps (client_id, tenant_id, name, secret_hash) VALUES (?1, ?2, ?3, ?4)",
+                    params![a.client_id, p.tenant_id, a.name, a.secret_hash],
+                )
+                .map_err(map_err)?;
+            }
+            for u in &new.users {
+                tx.execute(
+                    "INSERT INTO users (object_id, tenant_id, upn, upn_fold, password_hash, mfa) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![u.object_id, p.tenant_id, u.upn, u.upn.to_lowercase(), u.password_hash, u.mfa],
+                )
+                .map_err(map_err)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn partner(&self, tenant_id: &str) -> StoreResult<Option<PartnerRecord>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {PARTNER_COLUMNS} FROM partners WHERE tenant_id = ?1"
+            ))
+            .and_then(|mut s| s.query_row([tenant_id], rows::partner).optional())
+            .map_err(map_err)
+        })
+    }
+
+    async fn partner_by_domain(&self, domain: &str) -> StoreResult<Option<PartnerRecord>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {PARTNER_COLUMNS} FROM partners WHERE domain = ?1"
+            ))
+            .and_then(|mut s| {
+                s.query_row([domain.to_lowercase()], rows::partner)
+                    .optional()
+            })
+            .map_err(map_err)
+        })
+    }
+
+    async fn partner_count(&self) -> StoreResult<u64> {
+        self.read(|c| {
+            c.query_row("SELECT COUNT(*) FROM partners", [], |r| r.get(0))
+                .map_err(map_err)
+        })
+    }
+
+    async fn first_partner(&self) -> StoreResult<Option<PartnerRecord>> {
+        self.read(|c| {
+            c.query_row(
+                &format!("SELECT {PARTNER_COLUMNS} FROM partners ORDER BY seq LIMIT 1"),
+                [],
+                rows::partner,
+            )
+            .optional()
+            .map_err(map_err)
+        })
+    }
+
+    async fn app(&self, client_id: &str) -> StoreResult<Option<AppRecord>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {APP_COLUMNS} FROM apps WHERE client_id = ?1"
+            ))
+            .and_then(|mut s| s.query_row([client_id], rows::app).optional())
+            .map_err(map_err)
+        })
+    }
+
+    async fn apps_of(&self, tenant_id: &str) -> StoreResult<Vec<AppRecord>> {
+        self.read(|c| {
+            let mut s = c
+                .prepare_cached(&format!(
+                    "SELECT {APP_COLUMNS} FROM apps WHERE tenant_id = ?1 ORDER BY rowid"
+                ))
+                .map_err(map_err)?;
+            let rows = s.query_map([tenant_id], rows::app).map_err(map_err)?;
+            rows.collect::<Result<_, _>>().map_err(map_err)
+        })
+    }
+
+    async fn user_by_upn(&self, upn: &str) -> StoreResult<Option<UserRecord>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE upn_fold = ?1"
+            ))
+            .and_then(|mut s| s.query_row([upn.to_lowercase()], rows::user).optional())
+            .map_err(map_err)
+        })
+    }
+
+    async fn users_of(&self, tenant_id: &str) -> StoreResult<Vec<UserRecord>> {
+        self.read(|c| {
+            let mut s = c
+                .prepare_cached(&format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ?1 ORDER BY rowid"
+                ))
+                .map_err(map_err)?;
+            let rows = s.query_map([tenant_id], rows::user).map_err(map_err)?;
+            rows.collect::<Result<_, _>>().map_err(map_err)
+        })
+    }
+
+    async fn principal(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+        user_id: Option<&str>,
+    ) -> StoreResult<Option<Principal>> {
+        self.read(|c| {
+            let partner = c
+                .prepare_cached(&format!(
+                    "SELECT {PARTNER_COLUMNS} FROM partners WHERE tenant_id = ?1"
+                ))
+                .and_then(|mut s| s.query_row([tenant_id], rows::partner).optional())
+                .map_err(map_err)?;
+            let Some(partner) = partner else {
+                return Ok(None);
+            };
+            let app_known = c
+                .prepare_cached("SELECT 1 FROM apps WHERE client_id = ?1 AND tenant_id = ?2")
+                .and_then(|mut s| s.exists(params![client_id, tenant_id]))
+                .map_err(map_err)?;
+            let user = match user_id {
+                Some(oid) => c
+                    .prepare_cached(&format!(
+                        "SELECT {USER_COLUMNS} FROM users WHERE object_id = ?1 AND tenant_id = ?2"
+                    ))
+                    .and_then(|mut s| s.query_row(params![oid, tenant_id], rows::user).optional())
+                    .map_err(map_err)?,
+                None => None,
+            };
+            Ok(Some(Principal {
+                partner,
+                app_known,
+                user,
+            }))
+        })
+    }
+
+    async fn link_partners(&self, provider: &str, reseller: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            for id in [provider, reseller] {
+                let exists = tx
+                    .prepare_cached("SELECT 1 FROM partners WHERE tenant_id = ?1")
+                    .and_then(|mut s| s.exists([id]))
+                    .map_err(map_err)?;
+                if !exists {
+                    return Err(StoreError::UnknownPartner(id.to_owned()));
+                }
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO partner_links (provider_id, reseller_id) VALUES (?1, ?2)",
+                params![provider, reseller],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn partner_links(&self, tenant_id: &str) -> StoreResult<Vec<PartnerLink>> {
+        self.read(|c| {
+            let cols = PARTNER_COLUMNS
+                .split(", ")
+                .map(|col| format!("p.{col}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT {cols}, 'reseller' FROM partner_links l JOIN partners p ON p.tenant_id = l.reseller_id WHERE l.provider_id = ?1 \
+                 UNION ALL \
+                 SELECT {cols}, 'provider' FROM partner_links l JOIN partners p ON p.tenant_id = l.provider_id WHERE l.reseller_id = ?1 \
+                 ORDER BY 1"
+            );
+            let mut s = c.prepare_cached(&sql).map_err(map_err)?;
+            let rows = s
+                .query_map([tenant_id], |r| {
+                    let other = rows::partner(r)?;
+                    let dir: String = r.get(6)?;
+                    Ok(PartnerLink {
+                        other,
+                        direction: if dir == "reseller" {
+                            LinkDirection::OtherIsReseller
+                        } else {
+                            LinkDirection::OtherIsProvider
+                        },
+                    })
+                })
+                .map_err(map_err)?;
+            rows.collect::<Result<_, _>>().map_err(map_err)
+        })
+    }
+}
+
+#[async_trait]
+impl KeyStore for SqliteStore {
+    async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
+        self.read(|c| {
+            let mut s = c
+                .prepare_cached("SELECT kid, private_pem, created_at FROM signing_keys ORDER BY created_at DESC, kid")
+                .map_err(map_err)?;
+            let rows = s
+                .query_map([], |r| {
+                    Ok(SigningKeyRecord {
+                        kid: r.get(0)?,
+                        private_pem: r.get(1)?,
+                        created_at: r.get(2)?,
+                    })
+                })
+                .map_err(map_err)?;
+            rows.collect::<Result<_, _>>().map_err(map_err)
+        })
+    }
+
+    async fn add_signing_key(&self, key: SigningKeyRecord) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (?1, ?2, ?3)",
+                params![key.kid, key.private_pem, key.created_at],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn secret(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO secrets (name, value) VALUES (?1, ?2)",
+                params![name, candidate],
+            )
+            .map_err(map_err)?;
+            tx.query_row("SELECT value FROM secrets WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .map_err(map_err)
+        })
+        .await
+    }
+}

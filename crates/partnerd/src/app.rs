@@ -1,0 +1,78 @@
+//! The router: every route of the API, the token service and the control plane, wrapped in
+//! path normalisation and the wire layer.
+
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, head, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use tower::Layer;
+
+use crate::context::wire_layer;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::{customers, domains, oauth, paths, profiles, relationships};
+
+/// Builds the whole application over its state.
+pub fn build_app(state: AppState) -> Router {
+    let routes = Router::new()
+        .route(
+            "/v1/customers",
+            get(customers::list).post(customers::create),
+        )
+        .route(
+            "/v1/customers/{id}",
+            get(customers::get)
+                .patch(customers::patch)
+                .delete(customers::delete),
+        )
+        .route(
+            "/v1/customers/{id}/profiles/billing",
+            get(profiles::get_billing).put(profiles::put_billing),
+        )
+        .route(
+            "/v1/customers/{id}/profiles/company",
+            get(profiles::get_company),
+        )
+        .route(
+            "/v1/customers/{id}/relationships",
+            get(relationships::of_customer),
+        )
+        .route("/v1/relationships", get(relationships::of_partner))
+        .route("/v1/domains/{domain}", head(domains::head))
+        .route(
+            "/v1/validations/checkdomainavailability/{prefix}",
+            get(domains::check_availability),
+        )
+        .route("/{tenant}/oauth2/token", post(oauth::token_v1))
+        .route("/{tenant}/oauth2/v2.0/token", post(oauth::token_v2))
+        .route("/{tenant}/discovery/keys", get(oauth::jwks))
+        .route("/{tenant}/discovery/v2.0/keys", get(oauth::jwks))
+        .route("/_partnerd/health", get(health))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), wire_layer))
+        .with_state(state);
+    // Paths are normalised before routing: an outer router whose only service is the
+    // normalising wrapper around the real one.
+    let normalised =
+        tower::util::MapRequestLayer::new(paths::normalise::<axum::body::Body>).layer(routes);
+    Router::new().fallback_service(normalised)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::route_not_found()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+}
+
+/// `GET /_partnerd/health`: the process is alive.
+async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}

@@ -1,0 +1,223 @@
+//! Identity: minting access tokens and authenticating API callers.
+//!
+//! A bearer token is verified once (signature, audience, issuer, lifetime) and its claims are
+//! cached by the token's hash until it expires; the partner, app and user it names are looked
+//! up in the store on every request, so a partner created by the CLI is usable at once.
+
+pub mod claims;
+pub mod cloud;
+pub mod jwt;
+pub mod keys;
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use partnerd_store::{AppRecord, PartnerRecord, UserRecord};
+use sha2::{Digest, Sha256};
+
+use crate::clock::now_secs;
+use crate::error::ApiError;
+use crate::state::AppState;
+use claims::Claims;
+use keys::KeyRing;
+
+/// Clock skew tolerated on `nbf` and `exp`.
+pub const SKEW_SECS: i64 = 300;
+
+/// The authenticated caller of an API operation.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The partner the token belongs to.
+    pub partner: PartnerRecord,
+    /// Client id of the app.
+    pub app_id: String,
+    /// The signed-in user, for app+user tokens.
+    pub user: Option<UserRecord>,
+}
+
+impl Caller {
+    /// Fails with 403/2032 unless the caller is app+user.
+    pub fn require_user(&self) -> Result<(), ApiError> {
+        match self.user {
+            Some(_) => Ok(()),
+            None => Err(ApiError::app_only_forbidden()),
+        }
+    }
+}
+
+/// Verified claims by token hash, until each token expires.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: RwLock<HashMap<[u8; 32], Claims>>,
+}
+
+/// Most tokens remembered; the cache is emptied when it would grow past this.
+const CACHE_CAPACITY: usize = 10_000;
+
+impl TokenCache {
+    fn get(&self, key: &[u8; 32], now: i64) -> Option<Claims> {
+        let entries = self.entries.read().ok()?;
+        entries
+            .get(key)
+            .filter(|c| c.exp + SKEW_SECS > now)
+            .cloned()
+    }
+
+    fn put(&self, key: [u8; 32], claims: Claims) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= CACHE_CAPACITY {
+                entries.clear();
+            }
+            entries.insert(key, claims);
+        }
+    }
+}
+
+/// Checks everything but the signature and the store: audience, issuer, lifetime.
+pub fn check_claims(claims: &Claims, now: i64) -> Result<(), ApiError> {
+    if cloud::is_retired_audience(&claims.aud) {
+        return Err(ApiError::retired_audience());
+    }
+    if !cloud::is_partner_center_audience(&claims.aud) {
+        return Err(ApiError::unauthorized(
+            "The token audience is not the Partner Center API.",
+        ));
+    }
+    if claims.iss != cloud::issuer(&claims.tid) {
+        return Err(ApiError::unauthorized(
+            "The token issuer is not valid for its tenant.",
+        ));
+    }
+    if claims.exp + SKEW_SECS <= now {
+        return Err(ApiError::unauthorized("The token has expired."));
+    }
+    if claims.nbf - SKEW_SECS > now {
+        return Err(ApiError::unauthorized("The token is not valid yet."));
+    }
+    Ok(())
+}
+
+/// Verified claims of a bearer token, from the cache or by full verification.
+pub async fn verified_claims(
+    token: &str,
+    keys: &KeyRing,
+    cache: &TokenCache,
+) -> Result<Claims, ApiError> {
+    let now = now_secs();
+    let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    if let Some(claims) = cache.get(&key, now) {
+        return Ok(claims);
+    }
+    let claims = jwt::verify(token, keys).await.map_err(|reason| {
+        ApiError::unauthorized(format!("The access token is not valid: {reason}."))
+    })?;
+    check_claims(&claims, now)?;
+    cache.put(key, claims.clone());
+    Ok(claims)
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let value = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "Partner token missing in request context: send Authorization: Bearer <token>.",
+            )
+        })?;
+    let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(ApiError::unauthorized(
+            "The Authorization header must carry a Bearer token.",
+        ));
+    }
+    Ok(token)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts)?;
+        let claims = verified_claims(token, &state.keys, &state.tokens).await?;
+        let user_id = claims.is_app_user().then_some(claims.oid.as_str());
+        let principal = state
+            .store
+            .principal(&claims.tid, &claims.appid, user_id)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("The token's tenant is not a known partner."))?;
+        if !principal.app_known {
+            return Err(ApiError::unauthorized(
+                "The token's application is not registered with the partner.",
+            ));
+        }
+        if claims.is_app_user() {
+            if principal.user.is_none() {
+                return Err(ApiError::unauthorized(
+                    "The token's user does not exist in the partner tenant.",
+                ));
+            }
+            if !claims.has_mfa() {
+                return Err(ApiError::mfa_required());
+            }
+        }
+        Ok(Caller {
+            partner: principal.partner,
+            app_id: claims.appid,
+            user: principal.user,
+        })
+    }
+}
+
+/// Lifetime of minted access tokens, in seconds.
+pub const TOKEN_LIFETIME_SECS: i64 = 3600;
+
+/// Mints an access token for an app, and for a user when one is given.
+pub fn mint(
+    keys: &KeyRing,
+    audience: &str,
+    app: &AppRecord,
+    user: Option<&UserRecord>,
+) -> Result<(String, Claims), String> {
+    let now = now_secs();
+    let tenant = &app.tenant_id;
+    let mut claims = Claims {
+        aud: audience.to_owned(),
+        iss: cloud::issuer(tenant),
+        iat: now,
+        nbf: now,
+        exp: now + TOKEN_LIFETIME_SECS,
+        appid: app.client_id.clone(),
+        appidacr: Some("1".to_owned()),
+        amr: None,
+        idtyp: Some("app".to_owned()),
+        oid: app.client_id.clone(),
+        scp: None,
+        sub: app.client_id.clone(),
+        tid: tenant.clone(),
+        upn: None,
+        unique_name: None,
+        uti: uuid::Uuid::new_v4().simple().to_string(),
+        ver: "1.0".to_owned(),
+    };
+    if let Some(user) = user {
+        let mut amr = vec!["pwd".to_owned()];
+        if user.mfa {
+            amr.push("mfa".to_owned());
+        }
+        claims.amr = Some(amr);
+        claims.idtyp = Some("user".to_owned());
+        claims.oid = user.object_id.clone();
+        claims.sub = user.object_id.clone();
+        claims.scp = Some("user_impersonation".to_owned());
+        claims.upn = Some(user.upn.clone());
+        claims.unique_name = Some(user.upn.clone());
+    }
+    let key = keys.signer().ok_or("no signing key")?;
+    Ok((jwt::sign(&claims, &key)?, claims))
+}

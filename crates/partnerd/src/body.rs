@@ -1,0 +1,37 @@
+//! Request bodies: media type check and lenient decoding into wire types.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// A request body decoded leniently into `T`.
+pub struct WireBody<T>(pub T);
+
+/// The request media types that are read as JSON.
+fn is_json(content_type: &str) -> bool {
+    let media = content_type.split(';').next().unwrap_or_default().trim();
+    media.eq_ignore_ascii_case("application/json") || media.eq_ignore_ascii_case("text/json")
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for WireBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or("(not text)").to_owned());
+        if let Some(ct) = content_type.as_deref().filter(|ct| !is_json(ct)) {
+            return Err(ApiError::unsupported_media_type(ct));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::malformed(format!("The request body could not be read: {e}")))?;
+        partnerd_wire::decode_json(&bytes)
+            .map(WireBody)
+            .map_err(|e| ApiError::malformed(e.to_string()).with_data(vec![e.path]))
+    }
+}

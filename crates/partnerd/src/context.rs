@@ -1,0 +1,159 @@
+//! The wire layer: tracking headers, response negotiation and fault rendering for every
+//! request, Partner Center routes and token service alike.
+//!
+//! Order of the layers around the router (outermost first): path normalisation
+//! ([`crate::paths`]), this layer, then the router; authentication runs in extractors.
+//! Idempotency, throttling, fault injection and the request journal belong between this layer
+//! and the router.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::Engine;
+use rand::RngCore;
+use tracing::Instrument;
+
+use crate::error::ApiError;
+use crate::reply::Format;
+use crate::state::AppState;
+
+/// Tracking values and the negotiated format of one request.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// `MS-CorrelationId`: the caller's, else new.
+    pub correlation_id: String,
+    /// `MS-RequestId`: the caller's, else new.
+    pub request_id: String,
+    /// `MS-CV` to answer with.
+    pub cv: String,
+    /// Response media type.
+    pub format: Format,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<RequestContext>()
+            .cloned()
+            .ok_or_else(|| ApiError::internal("request context missing"))
+    }
+}
+
+/// Extracts just the negotiated [`Format`].
+impl<S: Send + Sync> FromRequestParts<S> for Format {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, ApiError> {
+        Ok(RequestContext::from_request_parts(parts, s).await?.format)
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// A new correlation vector base, as the real service mints them (`ObwhuhD2tUKJoM+Z.0`).
+fn new_cv() -> String {
+    let mut bytes = [0u8; 12];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!(
+        "{}.0",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+/// The middleware itself.
+pub async fn wire_layer(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let ctx = RequestContext {
+        correlation_id: header(headers, "ms-correlationid")
+            .map(str::to_owned)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        request_id: header(headers, "ms-requestid")
+            .map(str::to_owned)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        cv: header(headers, "ms-cv")
+            .map(|cv| format!("{cv}.1"))
+            .unwrap_or_else(new_cv),
+        format: Format::Json,
+    };
+    let accept = header(headers, "accept").map(str::to_owned);
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        correlation_id = %ctx.correlation_id,
+        request_id = %ctx.request_id,
+    );
+    let started = std::time::Instant::now();
+    let mut response = match Format::negotiate(accept.as_deref()) {
+        None => {
+            ApiError::not_acceptable(accept.as_deref().unwrap_or_default()).render(Format::Json)
+        }
+        Some(format) => {
+            let ctx = RequestContext {
+                format,
+                ..ctx.clone()
+            };
+            request.extensions_mut().insert(ctx.clone());
+            let response = next.run(request).instrument(span.clone()).await;
+            finish_fault(response, &ctx)
+        }
+    };
+    let _enter = span.enter();
+    let status = response.status();
+    if status.is_server_error() {
+        tracing::warn!(
+            status = status.as_u16(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "request failed"
+        );
+    } else {
+        tracing::debug!(
+            status = status.as_u16(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "request done"
+        );
+    }
+    let out = response.headers_mut();
+    for (name, value) in [
+        ("ms-correlationid", ctx.correlation_id.as_str()),
+        ("ms-requestid", ctx.request_id.as_str()),
+        ("ms-cv", ctx.cv.as_str()),
+        ("ms-serverid", &state.server_id),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            out.insert(name, v);
+        }
+    }
+    response
+}
+
+/// Re-renders an error response in the negotiated format, with the correlation id in the
+/// data of a 5xx.
+fn finish_fault(response: Response, ctx: &RequestContext) -> Response {
+    let Some(error) = response.extensions().get::<ApiError>() else {
+        return response;
+    };
+    if ctx.format == Format::Json && !error.status.is_server_error() {
+        return response;
+    }
+    let mut error = error.clone();
+    if error.status.is_server_error() || error.status == StatusCode::INTERNAL_SERVER_ERROR {
+        error.fault.data = vec![ctx.correlation_id.clone()];
+    }
+    error.render(ctx.format)
+}

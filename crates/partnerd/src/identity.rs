@@ -1,0 +1,190 @@
+//! Partners and their credentials: secret generation, hashing, provisioning.
+//!
+//! Secrets and passwords are stored only as argon2id hashes (PHC strings); verification is
+//! done by the argon2 crate, which compares in constant time.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use partnerd_store::{
+    AppRecord, NewPartner, PartnerKind, PartnerRecord, Store, StoreError, UserRecord,
+};
+use rand::distributions::{Alphanumeric, DistString};
+use rand::Rng;
+use serde::Serialize;
+
+/// Hashes a secret or password.
+pub fn hash_secret(secret: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut rand::thread_rng());
+    Argon2::default()
+        .hash_password(secret.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Whether `secret` matches a stored hash.
+pub fn verify_secret(secret: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(secret.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A random client secret: 40 characters from letters, digits, `~`, `.`, `_` and `-`.
+pub fn generate_secret() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789~._-";
+    let mut rng = rand::thread_rng();
+    (0..40)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// A random password of 20 characters with upper case, lower case, digits and a symbol.
+pub fn generate_password() -> String {
+    let mut rng = rand::thread_rng();
+    let body = Alphanumeric.sample_string(&mut rng, 16);
+    let upper = rng.gen_range(b'A'..=b'Z') as char;
+    let lower = rng.gen_range(b'a'..=b'z') as char;
+    let digit = rng.gen_range(b'0'..=b'9') as char;
+    let symbol = ['!', '#', '%', '*', '+', '=', '?', '@'][rng.gen_range(0..8)];
+    format!("{upper}{body}{lower}{digit}{symbol}")
+}
+
+/// What `partner create` prints: the new partner and its credentials, shown once.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisionedPartner {
+    /// Tenant id.
+    pub tenant_id: String,
+    /// Name.
+    pub name: String,
+    /// `sandbox` or `production`.
+    pub kind: PartnerKind,
+    /// Verified domain, usable in token URLs instead of the tenant id.
+    pub domain: String,
+    /// Customer cap (sandbox only; 0 = none).
+    pub customer_cap: u32,
+    /// App client id.
+    pub client_id: String,
+    /// App client secret.
+    pub client_secret: String,
+    /// User principal name of the partner's admin user (MFA registered).
+    pub user_name: String,
+    /// That user's password.
+    pub user_password: String,
+}
+
+/// The default cap of sandbox partners, as in the integration sandbox.
+pub const DEFAULT_SANDBOX_CAP: u32 = 75;
+
+fn slug(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .flat_map(|c| c.to_lowercase())
+        .take(20)
+        .collect();
+    if s.is_empty() {
+        "partner".to_owned()
+    } else {
+        s
+    }
+}
+
+/// Creates a partner with one app and one MFA-registered user.
+pub async fn provision_partner(
+    store: &dyn Store,
+    name: &str,
+    kind: PartnerKind,
+    customer_cap: Option<u32>,
+) -> Result<ProvisionedPartner, StoreError> {
+    let customer_cap = match kind {
+        PartnerKind::Sandbox => customer_cap.unwrap_or(DEFAULT_SANDBOX_CAP),
+        PartnerKind::Production => customer_cap.unwrap_or(0),
+    };
+    let client_secret = generate_secret();
+    let user_password = generate_password();
+    let secret_hash = hash_secret(&client_secret).map_err(StoreError::Internal)?;
+    let password_hash = hash_secret(&user_password).map_err(StoreError::Internal)?;
+    let base = slug(name);
+    let mut attempt = 0;
+    loop {
+        let tenant_id = uuid::Uuid::new_v4().to_string();
+        let domain = if attempt == 0 {
+            format!("{base}.onmicrosoft.com")
+        } else {
+            format!(
+                "{base}{:04}.onmicrosoft.com",
+                rand::thread_rng().gen_range(0..10_000)
+            )
+        };
+        let client_id = uuid::Uuid::new_v4().to_string();
+        let user_name = format!("admin@{domain}");
+        let new = NewPartner {
+            partner: PartnerRecord {
+                tenant_id: tenant_id.clone(),
+                name: name.to_owned(),
+                mpn_id: rand::thread_rng()
+                    .gen_range(1_000_000..10_000_000)
+                    .to_string(),
+                kind,
+                customer_cap,
+                domain: domain.clone(),
+            },
+            apps: vec![AppRecord {
+                client_id: client_id.clone(),
+                tenant_id: tenant_id.clone(),
+                name: format!("{name} app"),
+                secret_hash: secret_hash.clone(),
+            }],
+            users: vec![UserRecord {
+                object_id: uuid::Uuid::new_v4().to_string(),
+                tenant_id: tenant_id.clone(),
+                upn: user_name.clone(),
+                password_hash: password_hash.clone(),
+                mfa: true,
+            }],
+        };
+        match store.create_partner(new).await {
+            Ok(()) => {
+                return Ok(ProvisionedPartner {
+                    tenant_id,
+                    name: name.to_owned(),
+                    kind,
+                    domain,
+                    customer_cap,
+                    client_id,
+                    client_secret,
+                    user_name,
+                    user_password,
+                })
+            }
+            Err(StoreError::Duplicate(_)) if attempt < 20 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_only_their_secret() {
+        let h = hash_secret("s3cret").unwrap();
+        assert!(verify_secret("s3cret", &h));
+        assert!(!verify_secret("s3cret!", &h));
+        assert!(!verify_secret("s3cret", "not a hash"));
+    }
+
+    #[test]
+    fn generated_passwords_are_strong() {
+        let p = generate_password();
+        assert!(p.len() >= 16);
+        assert!(p.chars().any(|c| c.is_ascii_uppercase()));
+        assert!(p.chars().any(|c| c.is_ascii_digit()));
+        assert_ne!(generate_password(), p);
+    }
+}

@@ -1,0 +1,96 @@
+//! Billing profile (GET, and PUT with ETag compare-and-swap) and company profile (GET).
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use partnerd_store::{EtagCondition, StoreError};
+use partnerd_wire::{CustomerBillingProfile, CustomerCompanyProfile};
+
+use crate::auth::Caller;
+use crate::body::WireBody;
+use crate::customers::{customer_error, related, tenant_guid, validate, view};
+use crate::error::{ApiError, ApiResult};
+use crate::reply::{Format, Reply};
+use crate::state::AppState;
+
+/// `GET /v1/customers/{id}/profiles/billing`.
+pub async fn get_billing(
+    State(state): State<AppState>,
+    caller: Caller,
+    format: Format,
+    Path(id): Path<String>,
+) -> ApiResult<Reply<CustomerBillingProfile>> {
+    let id = tenant_guid(&id)?;
+    let view = related(&state, &caller, &id).await?;
+    Ok(Reply::ok(format, view::billing_profile(&view)).etag(view.etag))
+}
+
+/// The precondition of a PUT: `If-Match` wins over the body's `attributes.etag`.
+fn precondition(
+    headers: &HeaderMap,
+    body: &CustomerBillingProfile,
+) -> ApiResult<Option<EtagCondition>> {
+    let header = headers
+        .get(axum::http::header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or_default().trim().to_owned());
+    let given = header.or_else(|| {
+        body.attributes
+            .as_ref()
+            .and_then(|a| a.etag.as_deref())
+            .map(|e| e.trim().to_owned())
+    });
+    let Some(given) = given.filter(|g| !g.is_empty()) else {
+        return Err(ApiError::etag_required());
+    };
+    if given == "*" {
+        return Ok(Some(EtagCondition::Any));
+    }
+    let bare = given.trim_start_matches("W/").trim_matches('"');
+    // A value that is not an ETag partnerd could have issued can never match.
+    Ok(bare.parse::<i64>().ok().map(EtagCondition::Exactly))
+}
+
+/// `PUT /v1/customers/{id}/profiles/billing`.
+pub async fn put_billing(
+    State(state): State<AppState>,
+    caller: Caller,
+    format: Format,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    WireBody(body): WireBody<CustomerBillingProfile>,
+) -> ApiResult<Reply<CustomerBillingProfile>> {
+    let id = tenant_guid(&id)?;
+    let condition = precondition(&headers, &body)?;
+    let mut profile = validate::billing_update(&body)?;
+    let Some(condition) = condition else {
+        related(&state, &caller, &id).await?;
+        return Err(ApiError::etag_mismatch());
+    };
+    let current = related(&state, &caller, &id).await?;
+    profile.id = current.billing.id.clone();
+    let mut new_etag: i64 = rand::random();
+    while new_etag == current.etag {
+        new_etag = rand::random();
+    }
+    let view = state
+        .store
+        .update_billing_profile(&caller.partner.tenant_id, &id, condition, profile, new_etag)
+        .await
+        .map_err(|e| match e {
+            StoreError::EtagMismatch => ApiError::etag_mismatch(),
+            other => customer_error(&id)(other),
+        })?;
+    Ok(Reply::ok(format, view::billing_profile(&view)).etag(view.etag))
+}
+
+/// `GET /v1/customers/{id}/profiles/company` (app+user only).
+pub async fn get_company(
+    State(state): State<AppState>,
+    caller: Caller,
+    format: Format,
+    Path(id): Path<String>,
+) -> ApiResult<Reply<CustomerCompanyProfile>> {
+    let id = tenant_guid(&id)?;
+    caller.require_user()?;
+    let view = related(&state, &caller, &id).await?;
+    Ok(Reply::ok(format, view::company_profile(&view, true)))
+}

@@ -1,0 +1,141 @@
+//! The one encoder: response media types, negotiation and typed replies.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// A response media type partnerd can produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `application/json; charset=utf-8`.
+    Json,
+    /// JSON labelled `text/json; charset=utf-8`.
+    TextJson,
+}
+
+impl Format {
+    fn content_type(self) -> HeaderValue {
+        match self {
+            Format::Json => HeaderValue::from_static("application/json; charset=utf-8"),
+            Format::TextJson => HeaderValue::from_static("text/json; charset=utf-8"),
+        }
+    }
+
+    /// Picks the response format from an `Accept` header; `None` when nothing listed can be
+    /// produced. Media ranges are taken in order of their `q` weight, ties in header order.
+    pub fn negotiate(accept: Option<&str>) -> Option<Format> {
+        let Some(accept) = accept.map(str::trim).filter(|a| !a.is_empty()) else {
+            return Some(Format::Json);
+        };
+        let mut ranges: Vec<(f32, usize, Option<Format>)> = Vec::new();
+        for (i, part) in accept.split(',').enumerate() {
+            let mut pieces = part.split(';');
+            let media = pieces
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            let q = pieces
+                .filter_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .or_else(|| p.trim().strip_prefix("Q="))
+                })
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if q <= 0.0 {
+                continue;
+            }
+            let format = match media.as_str() {
+                "application/json" | "*/*" | "application/*" => Some(Format::Json),
+                "text/json" | "text/*" => Some(Format::TextJson),
+                _ => None,
+            };
+            ranges.push((q, i, format));
+        }
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranges.into_iter().find_map(|(_, _, f)| f)
+    }
+
+    /// Encodes a value as a complete response.
+    pub fn encode<T: Serialize + ?Sized>(self, status: StatusCode, value: &T) -> Response {
+        match serde_json::to_vec(value) {
+            Ok(bytes) => {
+                let mut response = Response::new(Body::from(bytes));
+                *response.status_mut() = status;
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_TYPE, self.content_type());
+                response
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "response encoding failed");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+}
+
+/// A typed success reply: status, body, extra headers.
+pub struct Reply<T> {
+    status: StatusCode,
+    format: Format,
+    body: T,
+    headers: HeaderMap,
+}
+
+impl<T: Serialize> Reply<T> {
+    /// `200 OK` with `body`.
+    pub fn ok(format: Format, body: T) -> Self {
+        Self::with_status(StatusCode::OK, format, body)
+    }
+
+    /// Any status with `body`.
+    pub fn with_status(status: StatusCode, format: Format, body: T) -> Self {
+        Self {
+            status,
+            format,
+            body,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// Adds a quoted `ETag` header.
+    pub fn etag(mut self, etag: i64) -> Self {
+        if let Ok(v) = HeaderValue::from_str(&format!("\"{etag}\"")) {
+            self.headers.insert(header::ETAG, v);
+        }
+        self
+    }
+}
+
+impl<T: Serialize> IntoResponse for Reply<T> {
+    fn into_response(self) -> Response {
+        let mut response = self.format.encode(self.status, &self.body);
+        response.headers_mut().extend(self.headers);
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Format;
+
+    #[test]
+    fn negotiation_follows_the_contract() {
+        assert_eq!(Format::negotiate(None), Some(Format::Json));
+        assert_eq!(Format::negotiate(Some("*/*")), Some(Format::Json));
+        assert_eq!(
+            Format::negotiate(Some("application/json")),
+            Some(Format::Json)
+        );
+        assert_eq!(Format::negotiate(Some("text/json")), Some(Format::TextJson));
+        assert_eq!(
+            Format::negotiate(Some("text/html, text/json;q=0.5, application/json;q=0.9")),
+            Some(Format::Json)
+        );
+        assert_eq!(Format::negotiate(Some("image/png")), None);
+        assert_eq!(Format::negotiate(Some("application/json;q=0")), None);
+    }
+}

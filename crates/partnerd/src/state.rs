@@ -1,0 +1,43 @@
+//! The state every handler receives, passed explicitly (no globals).
+
+use std::sync::Arc;
+
+use partnerd_store::DynStore;
+
+use crate::auth::keys::KeyRing;
+use crate::auth::TokenCache;
+use crate::customers::paging::PageSigner;
+
+/// Shared, cheaply cloneable application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: DynStore,
+    /// Signing keys.
+    pub keys: Arc<KeyRing>,
+    /// Verified tokens.
+    pub tokens: Arc<TokenCache>,
+    /// Continuation-token signer.
+    pub pages: Arc<PageSigner>,
+    /// This node's `MS-ServerId`.
+    pub server_id: Arc<str>,
+}
+
+impl AppState {
+    /// Builds the state over a store: loads (or creates) signing keys and the paging secret.
+    pub async fn new(store: DynStore) -> Result<Self, partnerd_store::StoreError> {
+        let keys = KeyRing::open(store.clone()).await?;
+        let pages = PageSigner::open(store.as_ref()).await?;
+        let server_id = format!(
+            "partnerd-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
+        Ok(Self {
+            store,
+            keys: Arc::new(keys),
+            tokens: Arc::new(TokenCache::default()),
+            pages: Arc::new(pages),
+            server_id: server_id.into(),
+        })
+    }
+}
