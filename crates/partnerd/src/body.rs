@@ -32,6 +32,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for WireBody<T> {
             .map_err(|e| ApiError::malformed(format!("The request body could not be read: {e}")))?;
         partnerd_wire::decode_json(&bytes)
             .map(WireBody)
-            .map_err(|e| ApiError::malformed(e.to_string()).with_data(vec![e.path]))
+            .map_err(|e| {
+                let data = if e.path.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![format!("property_name: {}", e.path)]
+                };
+                ApiError::malformed(e.to_string()).with_data(data)
+            })
     }
 }

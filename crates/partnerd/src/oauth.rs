@@ -321,9 +321,11 @@ async fn issue(
                 .ok_or_else(|| req.fail(StatusCode::BAD_REQUEST, "invalid_request", 90002, format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.")))?,
         )
     };
+    // The user is looked up first because with `common` it decides the tenant; the password
+    // is checked only after the client has authenticated.
     let user: Option<UserRecord> = if grant == "password" {
         let upn = req.require("username")?;
-        let password = req.require("password")?;
+        req.require("password")?;
         let user = state.store.user_by_upn(upn).await.map_err(unavailable)?;
         let user = user
             .filter(|u| partner.as_ref().is_none_or(|p| p.tenant_id == u.tenant_id))
@@ -335,14 +337,6 @@ async fn issue(
                     format!("The user account {upn} does not exist in the directory."),
                 )
             })?;
-        if !verify_secret(password, &user.password_hash) {
-            return Err(req.fail(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                50126,
-                "Error validating credentials due to invalid username or password.",
-            ));
-        }
         Some(user)
     } else {
         None
@@ -366,6 +360,16 @@ async fn issue(
         None if grant == "password" => {}
         None => return Err(req.fail(StatusCode::UNAUTHORIZED, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")),
         Some(_) => return Err(req.fail(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.")),
+    }
+    if let (Some(user), Some(password)) = (&user, req.get("password")) {
+        if !verify_secret(password, &user.password_hash) {
+            return Err(req.fail(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                50126,
+                "Error validating credentials due to invalid username or password.",
+            ));
+        }
     }
     let (access_token, claims) =
         mint(&state.keys, &audience, &app, user.as_ref()).map_err(|e| {

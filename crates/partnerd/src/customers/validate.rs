@@ -342,12 +342,14 @@ pub fn new_customer(input: &Customer) -> Result<NewCustomerInput, ApiError> {
                 ),
             )
         }
-        (Some(_), false) => return bad(
-            600002,
-            format!(
+        (Some(_), false) => {
+            return bad(
+                600002,
+                format!(
                 "An organization registration number is not supported for customers in {country}."
             ),
-        ),
+            )
+        }
         (Some(n), true) if !rules::registration_number_valid(n) => {
             return bad(
                 600050,

@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# Benchmark harness (not a test): authenticated GET and PUT (If-Match: *) of a billing
+# profile on partnerd, against a bare axum endpoint answering a fixed profile of the same
+# size (bench/baseline), both on loopback, measured with wrk. Prints requests/sec of each,
+# the ratios, and PASS/FAIL against the targets (GET >= 0.5 x bare, PUT >= 0.25 x bare).
+#
+# Usage: bench/run.sh            (from anywhere; builds release binaries first)
+#
+# Environment:
+#   BENCH_THREADS      wrk threads (-t)                      default 1
+#   BENCH_CONNECTIONS  wrk connections (-c)                  default 32
+#   BENCH_DURATION     measured run per case (-d)            default 10s
+#   BENCH_WARMUP       discarded warm-up per case (-d)       default 2s
+#   BENCH_PARTNERD_PORT / BENCH_BASELINE_PORT                default 18080 / 18090
+#   BENCH_QUIET_WAIT   seconds to wait for other cargo/rustc/test processes to finish
+#                      before measuring (0: do not wait)     default 120
+#   BENCH_NO_BUILD=1   use the existing target/release binaries
+#   BENCH_KEEP=1       keep the temporary directory (database, logs, wrk outputs)
+#
+# Exit status: 0 when every case passes, 1 when one fails, 2 when the harness cannot run.
+
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+
+THREADS=${BENCH_THREADS:-1}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+DURATION=${BENCH_DURATION:-10s}
+WARMUP=${BENCH_WARMUP:-2s}
+PARTNERD_PORT=${BENCH_PARTNERD_PORT:-18080}
+BASELINE_PORT=${BENCH_BASELINE_PORT:-18090}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-120}
+GET_TARGET=0.5
+PUT_TARGET=0.25
+
+HOST=127.0.0.1
+PARTNERD_URL="http://$HOST:$PARTNERD_PORT"
+BASELINE_URL="http://$HOST:$BASELINE_PORT"
+
+die() {
+    echo "bench: $*" >&2
+    exit 2
+}
+
+# --- build and tools ------------------------------------------------------------------------
+
+if [[ "${BENCH_NO_BUILD:-0}" != 1 ]]; then
+    echo "== building release binaries (cargo waits if another build holds the lock)"
+    (cd "$ROOT" && cargo build --release -p partnerd -p partnerd-bench-baseline)
+fi
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+PARTNERD="$TARGET_DIR/release/partnerd"
+BASELINE="$TARGET_DIR/release/partnerd-bench-baseline"
+[[ -x "$PARTNERD" ]] || die "missing $PARTNERD (build with: cargo build --release -p partnerd)"
+[[ -x "$BASELINE" ]] || die "missing $BASELINE (build with: cargo build --release -p partnerd-bench-baseline)"
+
+if ! command -v wrk >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        echo "== installing wrk from the distribution's packages"
+        apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+    else
+        die "wrk is not installed: run 'sudo apt-get install -y wrk' (Debian/Ubuntu) and retry"
+    fi
+fi
+command -v curl >/dev/null 2>&1 || die "curl is required"
+
+# --- servers ----------------------------------------------------------------------------------
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/partnerd-bench.XXXXXX")
+DB="sqlite://$WORK/bench.db"
+PIDS=()
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    # Graceful shutdown, bounded: whatever still runs after 5 s is killed.
+    for pid in "${PIDS[@]}"; do
+        for ((n = 0; n < 50; n++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ "${BENCH_KEEP:-0}" == 1 ]]; then
+        echo "bench: kept $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Polls URL until it answers 200, for at most $2 seconds.
+wait_ready() {
+    local url=$1 limit=$2 pid=$3 name=$4 i
+    for ((i = 0; i < limit * 10; i++)); do
+        if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || {
+            tail -n 20 "$WORK/$name.log" >&2 || true
+            die "$name exited before it was ready"
+        }
+        sleep 0.1
+    done
+    tail -n 20 "$WORK/$name.log" >&2 || true
+    die "$name was not ready at $url within ${limit}s"
+}
+
+echo "== starting partnerd on $PARTNERD_URL and the baseline on $BASELINE_URL"
+"$PARTNERD" serve --listen "$HOST:$PARTNERD_PORT" --database "$DB" >"$WORK/partnerd.log" 2>&1 &
+PIDS+=($!)
+wait_ready "$PARTNERD_URL/_partnerd/health" 30 "${PIDS[-1]}" partnerd
+"$BASELINE" "$HOST:$BASELINE_PORT" >"$WORK/baseline.log" 2>&1 &
+PIDS+=($!)
+wait_ready "$BASELINE_URL/v1/customers/00000000-0000-0000-0000-000000000000/profiles/billing" \
+    30 "${PIDS[-1]}" baseline
+
+# --- fixture: partner, token, customer, profile -------------------------------------------------
+
+# The value of a top-level string field of a one-line JSON object (the first occurrence).
+json_field() {
+    grep -o "\"$1\":\"[^\"]*\"" | head -n 1 | sed 's/.*:"\(.*\)"/\1/'
+}
+
+PARTNER_JSON=$("$PARTNERD" partner create --database "$DB" --name "Bench Partner" --json)
+TENANT=$(json_field tenantId <<<"$PARTNER_JSON")
+[[ -n "$TENANT" ]] || die "partner create printed no tenantId: $PARTNER_JSON"
+TOKEN=$("$PARTNERD" token --database "$DB" --tenant "$TENANT" | tail -n 1 | tr -d '[:space:]')
+[[ -n "$TOKEN" ]] || die "partnerd token printed nothing"
+AUTH="Authorization: Bearer $TOKEN"
+
+CUSTOMER_BODY='{"companyProfile":{"domain":"benchco.onmicrosoft.com"},"billingProfile":{"firstName":"Ada","lastName":"Lovelace","email":"ada@contoso.com","culture":"en-US","language":"en","companyName":"Contoso","defaultAddress":{"country":"US","city":"Redmond","state":"WA","addressLine1":"One Microsoft Way","postalCode":"98052","phoneNumber":"4255550100"}}}'
+STATUS=$(curl -sS --max-time 10 -o "$WORK/customer.json" -w '%{http_code}' \
+    -X POST "$PARTNERD_URL/v1/customers" -H "$AUTH" -H 'Content-Type: application/json' \
+    --data-binary "$CUSTOMER_BODY")
+[[ "$STATUS" == 201 ]] || die "POST /v1/customers answered $STATUS: $(cat "$WORK/customer.json")"
+CUSTOMER=$(json_field id <"$WORK/customer.json")
+[[ -n "$CUSTOMER" ]] || die "the created customer has no id"
+PROFILE_PATH="/v1/customers/$CUSTOMER/profiles/billing"
+
+# Fetches $1 into $2 with the token; prints the status code.
+get_to() {
+    curl -sS --max-time 10 -o "$2" -w '%{http_code}' -H "$AUTH" "$1"
+}
+# PUTs $WORK/put.json to $1 (If-Match: *) into $2; prints the status code.
+put_to() {
+    curl -sS --max-time 10 -o "$2" -w '%{http_code}' -X PUT -H "$AUTH" -H 'If-Match: *' \
+        -H 'Content-Type: application/json' --data-binary "@$WORK/put.json" "$1"
+}
+
+STATUS=$(get_to "$PARTNERD_URL$PROFILE_PATH" "$WORK/put.json")
+[[ "$STATUS" == 200 ]] || die "partnerd GET $PROFILE_PATH answered $STATUS"
+STATUS=$(put_to "$PARTNERD_URL$PROFILE_PATH" "$WORK/partnerd-put.json")
+[[ "$STATUS" == 200 ]] || die "partnerd PUT answered $STATUS: $(cat "$WORK/partnerd-put.json")"
+STATUS=$(get_to "$PARTNERD_URL$PROFILE_PATH" "$WORK/partnerd-get.json")
+[[ "$STATUS" == 200 ]] || die "partnerd GET after PUT answered $STATUS"
+STATUS=$(get_to "$BASELINE_URL$PROFILE_PATH" "$WORK/baseline-get.json")
+[[ "$STATUS" == 200 ]] || die "baseline GET answered $STATUS"
+STATUS=$(put_to "$BASELINE_URL$PROFILE_PATH" "$WORK/baseline-put.json")
+[[ "$STATUS" == 200 ]] || die "baseline PUT answered $STATUS"
+
+size() { wc -c <"$1" | tr -d ' '; }
+echo "== response bodies: partnerd GET $(size "$WORK/partnerd-get.json") B," \
+    "PUT $(size "$WORK/partnerd-put.json") B; baseline GET $(size "$WORK/baseline-get.json") B," \
+    "PUT $(size "$WORK/baseline-put.json") B; PUT request body $(size "$WORK/put.json") B"
+SIZE_GAP=$(($(size "$WORK/partnerd-get.json") - $(size "$WORK/baseline-get.json")))
+if ((SIZE_GAP > 8 || SIZE_GAP < -8)); then
+    echo "bench: warning: the bodies differ by $SIZE_GAP bytes (more than the ETag's width)" >&2
+fi
+
+# --- quiet machine -------------------------------------------------------------------------------
+
+# Other builds and test runs on this machine distort the figures: wait for them, bounded.
+busy() {
+    pgrep -x cargo >/dev/null || pgrep -x rustc >/dev/null ||
+        pgrep -f '/target/[^/]+/deps/[A-Za-z0-9_]+-[0-9a-f]{16}( |$)' >/dev/null
+}
+QUIET=yes
+if busy; then
+    echo "== other cargo/rustc/test processes are running; waiting up to ${QUIET_WAIT}s"
+    for ((i = 0; i < QUIET_WAIT; i++)); do
+        busy || break
+        sleep 1
+    done
+    if busy; then
+        QUIET=no
+        echo "bench: warning: measuring while other builds or tests run; figures are distorted" >&2
+    fi
+fi
+
+# --- measurements ------------------------------------------------------------------------------
+
+export BENCH_PUT_BODY="$WORK/put.json"
+WRK_ARGS=(-t "$THREADS" -c "$CONNECTIONS" -H "$AUTH" --latency)
+
+# Runs wrk (warm-up, then measured) and records the output in $WORK/<name>.txt.
+measure() {
+    local name=$1 url=$2
+    shift 2
+    echo "== $name: ${WARMUP} warm-up, ${DURATION} measured (-t$THREADS -c$CONNECTIONS)"
+    wrk "${WRK_ARGS[@]}" -d "$WARMUP" "$@" "$url" >/dev/null
+    wrk "${WRK_ARGS[@]}" -d "$DURATION" "$@" "$url" >"$WORK/$name.txt"
+}
+
+rps() { awk '/^Requests\/sec:/ { print $2 }' "$WORK/$1.txt"; }
+requests() { awk '/requests in/ { print $1 }' "$WORK/$1.txt"; }
+non2xx() { awk '/Non-2xx or 3xx responses:/ { print $NF }' "$WORK/$1.txt"; }
+p99() { awk '/^ +99%/ { print $2 }' "$WORK/$1.txt"; }
+errors() { sed -n 's/^ *Socket errors: *//p' "$WORK/$1.txt"; }
+
+measure get-baseline "$BASELINE_URL$PROFILE_PATH"
+measure get-partnerd "$PARTNERD_URL$PROFILE_PATH"
+measure put-baseline "$BASELINE_URL$PROFILE_PATH" -s "$BENCH_DIR/put.lua"
+measure put-partnerd "$PARTNERD_URL$PROFILE_PATH" -s "$BENCH_DIR/put.lua"
+
+# --- report ------------------------------------------------------------------------------------
+
+FAILED=0
+echo
+echo "partnerd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)," \
+    "$(nproc) CPUs, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, quiet machine: $QUIET"
+printf '%-5s %14s %14s %10s %10s %7s %8s  %s\n' \
+    case "bare req/s" "partnerd req/s" "bare p99" "pd p99" ratio target result
+for op in get put; do
+    base=$(rps "$op-baseline")
+    real=$(rps "$op-partnerd")
+    target=$GET_TARGET
+    [[ $op == put ]] && target=$PUT_TARGET
+    verdict=$(awk -v r="$real" -v b="$base" -v t="$target" \
+        'BEGIN { if (b + 0 > 0) { q = r / b; printf "%.3f %s", q, (q >= t ? "PASS" : "FAIL") } else print "n/a FAIL" }')
+    ratio=${verdict% *}
+    result=${verdict#* }
+    for side in baseline partnerd; do
+        bad=$(non2xx "$op-$side")
+        if [[ -n "$bad" ]]; then
+            echo "bench: $op on $side: $bad of $(requests "$op-$side") responses were not 2xx/3xx" >&2
+            result=FAIL
+        fi
+        err=$(errors "$op-$side")
+        if [[ -n "$err" ]]; then
+            echo "bench: $op on $side: socket errors: $err" >&2
+        fi
+    done
+    [[ $result == PASS ]] || FAILED=1
+    printf '%-5s %14s %14s %10s %10s %7s %8s  %s\n' "${op^^}" "$base" "$real" \
+        "$(p99 "$op-baseline")" "$(p99 "$op-partnerd")" "$ratio" ">= $target" "$result"
+done
+exit "$FAILED"

@@ -1,0 +1,214 @@
+//! The test harness: a partnerd on 127.0.0.1 with its own SQLite file, and helpers to get
+//! tokens and make requests.
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use partnerd::identity::{provision_partner, ProvisionedPartner};
+use partnerd::AppState;
+use partnerd_store::{DynStore, PartnerKind, SigningKeyRecord};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+/// One RSA key for the whole test binary: key generation is the slowest thing a server start does.
+fn shared_key() -> SigningKeyRecord {
+    static KEY: OnceLock<SigningKeyRecord> = OnceLock::new();
+    KEY.get_or_init(|| partnerd::auth::keys::generate_key().expect("key generation"))
+        .clone()
+}
+
+/// A running partnerd with one sandbox partner.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The server's store, for arranging state directly.
+    pub store: DynStore,
+    /// The server's state (keys for minting tokens).
+    pub state: AppState,
+    /// The sandbox partner created at start.
+    pub partner: ProvisionedPartner,
+    /// An HTTP client.
+    pub http: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: TempDir,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl TestServer {
+    /// Starts a server with one sandbox partner (cap 75).
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/partnerd.db", dir.path().display());
+        let store = partnerd_store::open(&url).await.expect("store");
+        store.add_signing_key(shared_key()).await.expect("key");
+        let partner = provision_partner(store.as_ref(), "Fabrikam", PartnerKind::Sandbox, None)
+            .await
+            .expect("partner");
+        let state = AppState::new(store.clone()).await.expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let serving = state.clone();
+        tokio::spawn(async move {
+            let _ = partnerd::server::serve(listener, serving, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Self {
+            base,
+            store,
+            state,
+            partner,
+            http: reqwest::Client::new(),
+            shutdown: Some(tx),
+            _dir: dir,
+        }
+    }
+
+    /// Provisions another partner.
+    pub async fn add_partner(
+        &self,
+        name: &str,
+        kind: PartnerKind,
+        cap: Option<u32>,
+    ) -> ProvisionedPartner {
+        provision_partner(self.store.as_ref(), name, kind, cap)
+            .await
+            .expect("partner")
+    }
+
+    async fn mint(&self, p: &ProvisionedPartner, user: bool) -> String {
+        let app = self.store.app(&p.client_id).await.unwrap().expect("app");
+        let user = if user {
+            Some(
+                self.store
+                    .user_by_upn(&p.user_name)
+                    .await
+                    .unwrap()
+                    .expect("user"),
+            )
+        } else {
+            None
+        };
+        partnerd::auth::mint(
+            &self.state.keys,
+            partnerd::auth::cloud::PARTNER_CENTER_RESOURCE,
+            &app,
+            user.as_ref(),
+        )
+        .expect("mint")
+        .0
+    }
+
+    /// An app-only token of a partner, minted with the server's key.
+    pub async fn app_token_of(&self, p: &ProvisionedPartner) -> String {
+        self.mint(p, false).await
+    }
+
+    /// An app+user token (with MFA) of a partner.
+    pub async fn user_token_of(&self, p: &ProvisionedPartner) -> String {
+        self.mint(p, true).await
+    }
+
+    /// App-only token of the default partner.
+    pub async fn app_token(&self) -> String {
+        self.app_token_of(&self.partner).await
+    }
+
+    /// App+user token of the default partner.
+    pub async fn user_token(&self) -> String {
+        self.user_token_of(&self.partner).await
+    }
+
+    /// A request to a path of this server.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base))
+    }
+
+    /// An authenticated request.
+    pub fn authed(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.request(method, path).bearer_auth(token)
+    }
+
+    /// Creates a customer with `customer_body(domain)`; panics unless 201.
+    pub async fn create_customer(&self, token: &str, domain: &str) -> Value {
+        self.create_customer_named(token, domain, "Contoso").await
+    }
+
+    /// Creates a customer with a company name; panics unless 201.
+    pub async fn create_customer_named(&self, token: &str, domain: &str, name: &str) -> Value {
+        let mut body = customer_body(domain);
+        body["billingProfile"]["companyName"] = json!(name);
+        let r = self
+            .authed(Method::POST, "/v1/customers", token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(status, 201, "create failed: {v}");
+        v
+    }
+}
+
+/// A valid create body for a US customer.
+pub fn customer_body(domain: &str) -> Value {
+    json!({
+        "companyProfile": {"domain": domain},
+        "billingProfile": {
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+            "email": "ada@contoso.com",
+            "culture": "en-US",
+            "language": "en",
+            "companyName": "Contoso",
+            "defaultAddress": {
+                "country": "US",
+                "city": "Redmond",
+                "state": "WA",
+                "addressLine1": "One Microsoft Way",
+                "postalCode": "98052",
+                "firstName": "Ada",
+                "lastName": "Lovelace",
+                "phoneNumber": "4255550100"
+            }
+        }
+    })
+}
+
+/// Status and JSON body of a response (Null for an empty body).
+pub async fn status_json(r: Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    let v = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    };
+    (status, v)
+}
+
+/// Asserts a Partner Center fault with this status and code.
+pub async fn assert_fault(r: Response, status: u16, code: i64) -> Value {
+    let (s, v) = status_json(r).await;
+    assert_eq!(s, status, "unexpected status, body {v}");
+    assert_eq!(v["code"], json!(code), "unexpected code, body {v}");
+    assert_eq!(v["source"], "PartnerFD");
+    let d = v["description"].as_str().expect("description");
+    assert!(!d.is_empty() && d.len() <= 1024);
+    assert!(v["data"].is_array());
+    v
+}

@@ -1,0 +1,9 @@
+//! Integration tests: each drives a real partnerd over HTTP on loopback, with its own
+//! database. One binary for all of them (see `[[test]]` in Cargo.toml).
+
+mod common;
+mod customers;
+mod identity;
+mod paging;
+mod profiles;
+mod wire;

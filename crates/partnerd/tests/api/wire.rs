@@ -1,0 +1,207 @@
+//! Wire rules shared by every route: paths, media types, tracking headers, 404/405 bodies,
+//! and leniency of input under random casing.
+
+use proptest::prelude::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+#[tokio::test]
+async fn paths_match_case_insensitively_with_a_trailing_slash_and_v1_0() {
+    let s = TestServer::start().await;
+    let t = s.app_token().await;
+    for path in [
+        "/v1/customers",
+        "/V1/Customers",
+        "/v1/customers/",
+        "/v1.0/customers",
+        "/V1.0/CUSTOMERS/",
+    ] {
+        let r = s.authed(Method::GET, path, &t).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    for path in [
+        "/v2/customers",
+        "/v1/customerz",
+        "/v1/customers/x/profiles/shipping",
+        "/nothing",
+    ] {
+        let r = s.authed(Method::GET, path, &t).send().await.unwrap();
+        let f = assert_fault(r, 404, 1000).await;
+        assert!(f["description"].as_str().unwrap().len() > 3, "{path}");
+    }
+    let id = uuid::Uuid::new_v4();
+    for (method, path) in [
+        (Method::PUT, "/v1/customers".to_owned()),
+        (Method::DELETE, "/v1/customers".to_owned()),
+        (Method::POST, format!("/v1/customers/{id}/profiles/billing")),
+        (Method::GET, "/v1/domains/x.onmicrosoft.com".to_owned()),
+    ] {
+        let r = s.authed(method.clone(), &path, &t).send().await.unwrap();
+        assert_fault(r, 405, 990007).await;
+    }
+}
+
+#[tokio::test]
+async fn response_media_types_are_negotiated() {
+    let s = TestServer::start().await;
+    let t = s.app_token().await;
+    let get = |accept: Option<&'static str>| {
+        let mut rb = s.authed(Method::GET, "/v1/customers", &t);
+        if let Some(a) = accept {
+            rb = rb.header("Accept", a);
+        }
+        rb.send()
+    };
+    for (accept, content_type) in [
+        (None, "application/json; charset=utf-8"),
+        (Some("*/*"), "application/json; charset=utf-8"),
+        (Some("application/json"), "application/json; charset=utf-8"),
+        (Some("text/json"), "text/json; charset=utf-8"),
+        (
+            Some("image/png, application/json;q=0.5"),
+            "application/json; charset=utf-8",
+        ),
+    ] {
+        let r = get(accept).await.unwrap();
+        assert_eq!(r.status(), 200, "{accept:?}");
+        assert_eq!(r.headers()["content-type"], content_type, "{accept:?}");
+        let _: Value = r.json().await.unwrap();
+    }
+    let r = get(Some("image/png")).await.unwrap();
+    assert_fault(r, 406, 990005).await;
+    // Errors are negotiated too.
+    let r = s
+        .request(Method::GET, "/v1/customers")
+        .header("Accept", "text/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/json; charset=utf-8");
+    assert_fault(r, 401, 800001).await;
+}
+
+#[tokio::test]
+async fn request_media_types() {
+    let s = TestServer::start().await;
+    let t = s.app_token().await;
+    let body = customer_body("media.onmicrosoft.com").to_string();
+    let post = |ct: Option<&'static str>, body: String| {
+        let mut rb = s.authed(Method::POST, "/v1/customers", &t).body(body);
+        if let Some(ct) = ct {
+            rb = rb.header("Content-Type", ct);
+        }
+        rb.send()
+    };
+    let r = post(Some("image/png"), body.clone()).await.unwrap();
+    assert_fault(r, 415, 990004).await;
+    let r = post(Some("text/json; charset=utf-8"), body.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = post(
+        None,
+        customer_body("nocontenttype.onmicrosoft.com").to_string(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r.status(),
+        201,
+        "a body without Content-Type is read as JSON"
+    );
+    // A JSON content type on a GET (the Python client sends one) is harmless.
+    let r = s
+        .authed(Method::GET, "/v1/customers", &t)
+        .header("Content-Type", "application/json; charset=utf-8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn tracking_headers_are_echoed_or_minted() {
+    let s = TestServer::start().await;
+    let t = s.app_token().await;
+    let r = s
+        .authed(Method::GET, "/v1/customers", &t)
+        .header("MS-CorrelationId", "11111111-2222-3333-4444-555555555555")
+        .header("MS-RequestId", "66666666-7777-8888-9999-000000000000")
+        .header("MS-CV", "ObwhuhD2tUKJoM+Z.0")
+        .header("Some-Unknown-Header", "x")
+        .send()
+        .await
+        .unwrap();
+    let h = r.headers();
+    assert_eq!(
+        h["ms-correlationid"],
+        "11111111-2222-3333-4444-555555555555"
+    );
+    assert_eq!(h["ms-requestid"], "66666666-7777-8888-9999-000000000000");
+    assert_eq!(h["ms-cv"], "ObwhuhD2tUKJoM+Z.0.1");
+    assert!(h.contains_key("ms-serverid") && h.contains_key("date"));
+    let r = s.request(Method::GET, "/nowhere").send().await.unwrap();
+    let h = r.headers();
+    for name in ["ms-correlationid", "ms-requestid"] {
+        assert!(
+            uuid::Uuid::parse_str(h[name].to_str().unwrap()).is_ok(),
+            "{name}"
+        );
+    }
+    assert!(h["ms-cv"].to_str().unwrap().ends_with(".0"));
+    assert_ne!(h["ms-correlationid"], h["ms-requestid"]);
+}
+
+/// Rewrites every property name of a JSON tree with a casing chosen by `pick`.
+fn recase(v: &Value, pick: &mut impl FnMut(&str) -> String) -> Value {
+    match v {
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (pick(k), recase(v, pick))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|v| recase(v, pick)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn apply_case(key: &str, mode: u8) -> String {
+    match mode % 4 {
+        0 => key.to_owned(),
+        1 => key.to_ascii_uppercase(),
+        2 => key.to_ascii_lowercase(),
+        _ => {
+            let mut c = key.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
+
+    /// Over HTTP: any property casing and any enum spelling of a PATCH means the same removal.
+    #[test]
+    fn patch_bodies_in_any_casing_mean_the_same(modes in proptest::collection::vec(any::<u8>(), 8), spelling in 0usize..5) {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async {
+            let s = TestServer::start().await;
+            let t = s.user_token().await;
+            let c = s.create_customer(&t, "casing.onmicrosoft.com").await;
+            let id = c["id"].as_str().unwrap();
+            let none = [json!("none"), json!("None"), json!("NONE"), json!(5), json!("nOnE")][spelling].clone();
+            let mut i = 0;
+            let body = recase(
+                &json!({"relationshipToPartner": none, "allowDelegatedAccess": false, "attributes": {"objectType": "Customer"}}),
+                &mut |k| { i += 1; apply_case(k, modes[i % modes.len()]) },
+            );
+            let r = s.authed(Method::PATCH, &format!("/v1/customers/{id}"), &t).json(&body).send().await.unwrap();
+            let (status, v) = status_json(r).await;
+            assert_eq!(status, 200, "{body} -> {v}");
+            assert_eq!(v["relationshipToPartner"], "none");
+            assert_eq!(v["allowDelegatedAccess"], false);
+        });
+    }
+}
