@@ -23,6 +23,10 @@ fn shared_key() -> SigningKeyRecord {
 pub struct TestServer {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// The database URL, for the CLI and direct SQL.
+    pub db_url: String,
+    /// The database file.
+    pub db_path: std::path::PathBuf,
     /// The server's store, for arranging state directly.
     pub store: DynStore,
     /// The server's state (keys for minting tokens).
@@ -47,7 +51,8 @@ impl TestServer {
     /// Starts a server with one sandbox partner (cap 75).
     pub async fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}/partnerd.db", dir.path().display());
+        let db_path = dir.path().join("partnerd.db");
+        let url = format!("sqlite://{}", db_path.display());
         let store = partnerd_store::open(&url).await.expect("store");
         store.add_signing_key(shared_key()).await.expect("key");
         let partner = provision_partner(store.as_ref(), "Fabrikam", PartnerKind::Sandbox, None)
@@ -68,6 +73,8 @@ impl TestServer {
         });
         Self {
             base,
+            db_url: url,
+            db_path,
             store,
             state,
             partner,

@@ -116,7 +116,8 @@ fn data_mentions(fault: &Value, needle: &str) -> bool {
 async fn create_validation_errors_name_the_property() {
     let s = TestServer::start().await;
     let t = s.app_token().await;
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Change = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Change)> = vec![
         (
             "companyProfile.domain",
             Box::new(|b| b["companyProfile"] = json!({})),

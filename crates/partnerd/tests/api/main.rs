@@ -1,8 +1,10 @@
 //! Integration tests: each drives a real partnerd over HTTP on loopback, with its own
 //! database. One binary for all of them (see `[[test]]` in Cargo.toml).
 
+mod cli;
 mod common;
 mod customers;
+mod failures;
 mod identity;
 mod paging;
 mod profiles;

@@ -1,0 +1,322 @@
+//! The command line: `serve` (bootstrap, graceful shutdown), `partner create|link`, `token`,
+//! `migrate`, working beside a running server on the same database.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::common::*;
+
+fn partnerd() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_partnerd"))
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = partnerd().args(args).output().expect("run partnerd");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn partner_create_works_beside_a_running_server() {
+    let s = TestServer::start().await;
+    let (ok, out, err) = run(&[
+        "partner",
+        "create",
+        "--database",
+        &s.db_url,
+        "--name",
+        "Woodgrove",
+        "--kind",
+        "production",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let p: Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    for key in [
+        "tenantId",
+        "name",
+        "kind",
+        "clientId",
+        "clientSecret",
+        "userName",
+        "userPassword",
+    ] {
+        assert!(p[key].is_string(), "{key} missing in {p}");
+    }
+    assert_eq!(p["kind"], "production");
+    assert_eq!(p["name"], "Woodgrove");
+    // The running server knows the new partner at once: its credentials get a token that works.
+    let tenant = p["tenantId"].as_str().unwrap();
+    let r = s
+        .request(Method::POST, &format!("/{tenant}/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", p["clientId"].as_str().unwrap()),
+            ("client_secret", p["clientSecret"].as_str().unwrap()),
+            ("username", p["userName"].as_str().unwrap()),
+            ("password", p["userPassword"].as_str().unwrap()),
+            ("resource", "https://api.partnercenter.microsoft.com"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (status, token) = status_json(r).await;
+    assert_eq!(status, 200, "{token}");
+    let t = token["access_token"].as_str().unwrap();
+    let r = s
+        .authed(Method::GET, "/v1/customers", t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A production partner: no cap and no deletes.
+    let c = s.create_customer(t, "woodgrovecust.onmicrosoft.com").await;
+    let r = s
+        .authed(
+            Method::DELETE,
+            &format!("/v1/customers/{}", c["id"].as_str().unwrap()),
+            t,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_fault(r, 400, 900127).await;
+
+    let (ok, _, err) = run(&[
+        "partner",
+        "create",
+        "--database",
+        &s.db_url,
+        "--name",
+        "X",
+        "--kind",
+        "gold",
+    ]);
+    assert!(!ok && err.contains("gold"), "{err}");
+}
+
+#[tokio::test]
+async fn partner_link_and_token_commands() {
+    let s = TestServer::start().await;
+    let (ok, out, err) = run(&[
+        "partner",
+        "create",
+        "--database",
+        &s.db_url,
+        "--name",
+        "Reseller Co",
+        "--customer-cap",
+        "3",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let reseller: Value = serde_json::from_str(out.trim()).unwrap();
+    let rid = reseller["tenantId"].as_str().unwrap();
+    let (ok, _, err) = run(&[
+        "partner",
+        "link",
+        "--database",
+        &s.db_url,
+        "--provider",
+        &s.partner.tenant_id,
+        "--reseller",
+        rid,
+    ]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(&[
+        "partner",
+        "link",
+        "--database",
+        &s.db_url,
+        "--provider",
+        &s.partner.tenant_id,
+        "--reseller",
+        "00000000-0000-0000-0000-000000000000",
+    ]);
+    assert!(!ok && !err.is_empty());
+
+    // `token` by tenant id, app-only; and by domain, app+user.
+    let (ok, app_token, err) = run(&[
+        "token",
+        "--database",
+        &s.db_url,
+        "--tenant",
+        &s.partner.tenant_id,
+    ]);
+    assert!(ok, "{err}");
+    let r = s
+        .authed(Method::GET, "/v1/relationships", app_token.trim())
+        .send()
+        .await
+        .unwrap();
+    let (status, rels) = status_json(r).await;
+    assert_eq!(status, 200, "{rels}");
+    assert_eq!(rels["items"][0]["id"], rid);
+    let (ok, user_token, err) = run(&[
+        "token",
+        "--database",
+        &s.db_url,
+        "--tenant",
+        &s.partner.domain,
+        "--user",
+    ]);
+    assert!(ok, "{err}");
+    let c = s
+        .create_customer(user_token.trim(), "viacli.onmicrosoft.com")
+        .await;
+    let r = s
+        .authed(
+            Method::GET,
+            &format!(
+                "/v1/customers/{}/profiles/company",
+                c["id"].as_str().unwrap()
+            ),
+            user_token.trim(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (ok, _, err) = run(&[
+        "token",
+        "--database",
+        &s.db_url,
+        "--tenant",
+        "nobody.onmicrosoft.com",
+    ]);
+    assert!(!ok && err.contains("nobody"), "{err}");
+}
+
+#[test]
+fn migrate_and_bad_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/sub/dir/p.db", dir.path().display());
+    let (ok, _, err) = run(&["migrate", "--database", &url]);
+    assert!(ok, "{err}");
+    assert!(dir.path().join("sub/dir/p.db").exists());
+    let (ok, _, err) = run(&["migrate", "--database", &url]);
+    assert!(ok, "migrating twice is harmless: {err}");
+    for bad in [
+        "mysql://localhost/x",
+        "postgres://localhost/x",
+        "sqlite::memory:",
+    ] {
+        let (ok, _, err) = run(&["migrate", "--database", bad]);
+        assert!(!ok, "{bad}");
+        assert!(err.contains("partnerd:"), "{bad}: {err}");
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `partnerd serve`, returns the child and the lines printed before it listened.
+fn start_serve(dir: &std::path::Path, port: u16) -> (std::process::Child, Vec<String>) {
+    let mut child = partnerd()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("PARTNERD_DATABASE", "sqlite://partnerd.db")
+        .env("RUST_LOG", "warn")
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) => {
+                let done = line.contains("listening");
+                lines.push(line);
+                if done {
+                    return (child, lines);
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    panic!("partnerd serve did not start: {lines:?}");
+}
+
+fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("partnerd did not stop on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn serve_bootstraps_once_and_stops_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (mut child, lines) = start_serve(dir.path(), port);
+    let text = lines.join("\n");
+    let field = |name: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
+            .unwrap_or_else(|| panic!("{name} not printed: {text}"))
+    };
+    let tenant = field("tenant id:");
+    let client_id = field("client id:");
+    let secret = field("client secret:");
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{base}/{tenant}/oauth2/v2.0/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id.as_str()),
+            ("client_secret", secret.as_str()),
+            ("scope", "https://api.partnercenter.microsoft.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let status = terminate(&mut child);
+    assert!(status.success(), "exit status {status}");
+
+    // A second start on the same store creates no new partner and prints no credentials.
+    let (mut child, lines) = start_serve(dir.path(), port);
+    assert!(
+        !lines.iter().any(|l| l.contains("client secret")),
+        "{lines:?}"
+    );
+    assert!(terminate(&mut child).success());
+}
