@@ -258,6 +258,7 @@ fn start_serve(dir: &std::path::Path, port: u16) -> (std::process::Child, Vec<St
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("partnerd serve did not start: {lines:?}");
 }
 
@@ -274,6 +275,7 @@ fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
         }
         if Instant::now() > deadline {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("partnerd did not stop on SIGTERM");
         }
         std::thread::sleep(Duration::from_millis(50));
