@@ -11,7 +11,7 @@
 #   BENCH_CONNECTIONS  wrk connections (-c)                  default 32
 #   BENCH_DURATION     measured run per case (-d)            default 10s
 #   BENCH_WARMUP       discarded warm-up per case (-d)       default 2s
-#   BENCH_PARTNERD_PORT / BENCH_BASELINE_PORT                default 18080 / 18090
+#   BENCH_PARTNERD_PORT / BENCH_BASELINE_PORT                default 18481 / 18491
 #   BENCH_QUIET_WAIT   seconds to wait for other cargo/rustc/test processes to finish
 #                      before measuring (0: do not wait)     default 120
 #   BENCH_NO_BUILD=1   use the existing target/release binaries
@@ -28,8 +28,8 @@ THREADS=${BENCH_THREADS:-1}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 DURATION=${BENCH_DURATION:-10s}
 WARMUP=${BENCH_WARMUP:-2s}
-PARTNERD_PORT=${BENCH_PARTNERD_PORT:-18080}
-BASELINE_PORT=${BENCH_BASELINE_PORT:-18090}
+PARTNERD_PORT=${BENCH_PARTNERD_PORT:-18481}
+BASELINE_PORT=${BENCH_BASELINE_PORT:-18491}
 QUIET_WAIT=${BENCH_QUIET_WAIT:-120}
 GET_TARGET=0.5
 PUT_TARGET=0.25
@@ -99,7 +99,7 @@ wait_ready() {
     local url=$1 limit=$2 pid=$3 name=$4 i
     for ((i = 0; i < limit * 10; i++)); do
         if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then
-            return 0
+            kill -0 "$pid" 2>/dev/null && return 0
         fi
         kill -0 "$pid" 2>/dev/null || {
             tail -n 20 "$WORK/$name.log" >&2 || true
@@ -110,6 +110,13 @@ wait_ready() {
     tail -n 20 "$WORK/$name.log" >&2 || true
     die "$name was not ready at $url within ${limit}s"
 }
+
+# Something already listening would answer the readiness probes in our servers' stead.
+for port in "$PARTNERD_PORT" "$BASELINE_PORT"; do
+    if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
+        die "$HOST:$port is already in use: set BENCH_PARTNERD_PORT / BENCH_BASELINE_PORT"
+    fi
+done
 
 echo "== starting partnerd on $PARTNERD_URL and the baseline on $BASELINE_URL"
 "$PARTNERD" serve --listen "$HOST:$PARTNERD_PORT" --database "$DB" >"$WORK/partnerd.log" 2>&1 &

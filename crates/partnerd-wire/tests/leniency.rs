@@ -31,12 +31,20 @@ fn recase(key: &str, mode: u32) -> String {
         2 => key.to_ascii_lowercase(),
         3 => {
             let mut c = key.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         }
         _ => key
             .chars()
             .enumerate()
-            .map(|(i, c)| if (mode >> (i % 31)) & 1 == 1 { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+            .map(|(i, c)| {
+                if (mode >> (i % 31)) & 1 == 1 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
             .collect(),
     }
 }
@@ -47,7 +55,10 @@ fn recase_tree(v: &Value, modes: &[u32], i: &mut usize, noise: bool) -> Value {
             let mut out = serde_json::Map::new();
             for (k, v) in m {
                 *i += 1;
-                out.insert(recase(k, modes[*i % modes.len()]), recase_tree(v, modes, i, noise));
+                out.insert(
+                    recase(k, modes[*i % modes.len()]),
+                    recase_tree(v, modes, i, noise),
+                );
                 if noise {
                     // Unknown properties and explicit nulls of unknown names are ignored.
                     out.insert(format!("unknownProperty{i}"), json!({"x": [1, 2]}));
@@ -56,7 +67,9 @@ fn recase_tree(v: &Value, modes: &[u32], i: &mut usize, noise: bool) -> Value {
             }
             Value::Object(out)
         }
-        Value::Array(a) => Value::Array(a.iter().map(|v| recase_tree(v, modes, i, noise)).collect()),
+        Value::Array(a) => {
+            Value::Array(a.iter().map(|v| recase_tree(v, modes, i, noise)).collect())
+        }
         other => other.clone(),
     }
 }
@@ -66,7 +79,13 @@ fn spellings(member: CustomerPartnerRelationship) -> Vec<Value> {
     let camel: String = snake
         .split('_')
         .enumerate()
-        .map(|(i, w)| if i == 0 { w.to_owned() } else { w[..1].to_uppercase() + &w[1..] })
+        .map(|(i, w)| {
+            if i == 0 {
+                w.to_owned()
+            } else {
+                w[..1].to_uppercase() + &w[1..]
+            }
+        })
         .collect();
     let pascal = camel[..1].to_uppercase() + &camel[1..];
     vec![

@@ -132,6 +132,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 print_partner(&p, false);
             }
             let state = AppState::new(store).await.map_err(|e| e.to_string())?;
+            let shutdown = shutdown_signal();
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -139,7 +140,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 "partnerd listening on http://{listen} (database {})",
                 db.database
             );
-            serve(listener, state, shutdown_signal())
+            serve(listener, state, shutdown)
                 .await
                 .map_err(|e| e.to_string())
         }
