@@ -29,11 +29,16 @@ use paging::PageState;
 /// Largest (and default) page of a customer list.
 pub const MAX_PAGE: u32 = 500;
 
+/// A GUID in its canonical form (lower case, hyphenated), if `raw` is one.
+pub fn canonical_guid(raw: &str) -> Option<String> {
+    uuid::Uuid::parse_str(raw.trim())
+        .ok()
+        .map(|u| u.hyphenated().to_string())
+}
+
 /// A customer tenant id from the path: a GUID, lower-cased; else 400/2000.
 pub fn tenant_guid(raw: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(raw)
-        .map(|u| u.hyphenated().to_string())
-        .map_err(|_| ApiError::not_a_guid())
+    canonical_guid(raw).ok_or_else(ApiError::not_a_guid)
 }
 
 /// Maps the store's customer outcomes to the contract's errors.
@@ -111,14 +116,12 @@ pub async fn create(
 /// Checks `associatedPartnerId`: app+user only, a GUID, and an indirect reseller of the caller.
 async fn associated_reseller(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<String> {
     caller.require_user()?;
-    let id = uuid::Uuid::parse_str(raw)
-        .map(|u| u.hyphenated().to_string())
-        .map_err(|_| {
-            ApiError::invalid_properties(vec![(
-                "associatedPartnerId".into(),
-                "must be a GUID".into(),
-            )])
-        })?;
+    let id = canonical_guid(raw).ok_or_else(|| {
+        ApiError::invalid_properties(vec![(
+            "associatedPartnerId".into(),
+            "must be a GUID".into(),
+        )])
+    })?;
     let links = state.store.partner_links(&caller.partner.tenant_id).await?;
     let linked = links
         .iter()
@@ -243,9 +246,9 @@ fn page_size(raw: Option<&str>) -> ApiResult<u32> {
 fn store_filter(raw: &str) -> ApiResult<CustomerFilter> {
     let f = partnerd_wire::CustomerFilter::parse(raw).map_err(|e| ApiError::malformed(e.0))?;
     let tenant = |v: &str| {
-        uuid::Uuid::parse_str(v.trim())
-            .map(|u| u.hyphenated().to_string())
-            .map_err(|_| ApiError::malformed(format!("Invalid filter: '{v}' is not a tenant id.")))
+        canonical_guid(v).ok_or_else(|| {
+            ApiError::malformed(format!("Invalid filter: '{v}' is not a tenant id."))
+        })
     };
     Ok(match f.field {
         CustomerSearchField::CompanyName => CustomerFilter::CompanyNamePrefix(fold(&f.value)),
