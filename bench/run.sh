@@ -3,6 +3,7 @@
 # profile on partnerd, against a bare axum endpoint answering a fixed profile of the same
 # size (bench/baseline), both on loopback, measured with wrk. Prints requests/sec of each,
 # the ratios, and PASS/FAIL against the targets (GET >= 0.5 x bare, PUT >= 0.25 x bare).
+# partnerd runs with the caller's RUST_LOG (its default filter is "info").
 #
 # Usage: bench/run.sh            (from anywhere; builds release binaries first)
 #
@@ -11,9 +12,10 @@
 #   BENCH_CONNECTIONS  wrk connections (-c)                  default 32
 #   BENCH_DURATION     measured run per case (-d)            default 10s
 #   BENCH_WARMUP       discarded warm-up per case (-d)       default 2s
+#   BENCH_ROUNDS       rounds of the four cases; the table shows medians  default 3
 #   BENCH_PARTNERD_PORT / BENCH_BASELINE_PORT                default 18481 / 18491
-#   BENCH_QUIET_WAIT   seconds to wait for other cargo/rustc/test processes to finish
-#                      before measuring (0: do not wait)     default 120
+#   BENCH_QUIET_WAIT   seconds, in all, to wait for other cargo/rustc/test processes to
+#                      finish before each measurement (0: do not wait)   default 300
 #   BENCH_NO_BUILD=1   use the existing target/release binaries
 #   BENCH_KEEP=1       keep the temporary directory (database, logs, wrk outputs)
 #
@@ -28,9 +30,10 @@ THREADS=${BENCH_THREADS:-1}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 DURATION=${BENCH_DURATION:-10s}
 WARMUP=${BENCH_WARMUP:-2s}
+ROUNDS=${BENCH_ROUNDS:-3}
 PARTNERD_PORT=${BENCH_PARTNERD_PORT:-18481}
 BASELINE_PORT=${BENCH_BASELINE_PORT:-18491}
-QUIET_WAIT=${BENCH_QUIET_WAIT:-120}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-300}
 GET_TARGET=0.5
 PUT_TARGET=0.25
 
@@ -182,23 +185,25 @@ fi
 
 # --- quiet machine -------------------------------------------------------------------------------
 
-# Other builds and test runs on this machine distort the figures: wait for them, bounded.
+# Other builds and test runs on this machine distort the figures.
 busy() {
-    pgrep -x cargo >/dev/null || pgrep -x rustc >/dev/null ||
+    pgrep -x cargo >/dev/null || pgrep -x rustc >/dev/null || pgrep -x clippy-driver >/dev/null ||
+        pgrep -x rustdoc >/dev/null ||
         pgrep -f '/target/[^/]+/deps/[A-Za-z0-9_]+-[0-9a-f]{16}( |$)' >/dev/null
 }
 QUIET=yes
-if busy; then
-    echo "== other cargo/rustc/test processes are running; waiting up to ${QUIET_WAIT}s"
-    for ((i = 0; i < QUIET_WAIT; i++)); do
-        busy || break
-        sleep 1
-    done
+QUIET_DEADLINE=$((SECONDS + QUIET_WAIT))
+# Waits for quiet until the shared deadline; records when a measurement could not be quiet.
+await_quiet() {
     if busy; then
-        QUIET=no
-        echo "bench: warning: measuring while other builds or tests run; figures are distorted" >&2
+        echo "   other cargo/rustc/test processes are running; waiting at most $((QUIET_DEADLINE - SECONDS))s"
+        while busy && ((SECONDS < QUIET_DEADLINE)); do
+            sleep 1
+        done
+        busy && QUIET=no
     fi
-fi
+    return 0
+}
 
 # --- measurements ------------------------------------------------------------------------------
 
@@ -210,51 +215,71 @@ measure() {
     local name=$1 url=$2
     shift 2
     echo "== $name: ${WARMUP} warm-up, ${DURATION} measured (-t$THREADS -c$CONNECTIONS)"
+    await_quiet
     wrk "${WRK_ARGS[@]}" -d "$WARMUP" "$@" "$url" >/dev/null
     wrk "${WRK_ARGS[@]}" -d "$DURATION" "$@" "$url" >"$WORK/$name.txt"
+    busy && QUIET=no
+    return 0
 }
 
-rps() { awk '/^Requests\/sec:/ { print $2 }' "$WORK/$1.txt"; }
-requests() { awk '/requests in/ { print $1 }' "$WORK/$1.txt"; }
-non2xx() { awk '/Non-2xx or 3xx responses:/ { print $NF }' "$WORK/$1.txt"; }
-p99() { awk '/^ +99%/ { print $2 }' "$WORK/$1.txt"; }
-errors() { sed -n 's/^ *Socket errors: *//p' "$WORK/$1.txt"; }
-
-measure get-baseline "$BASELINE_URL$PROFILE_PATH"
-measure get-partnerd "$PARTNERD_URL$PROFILE_PATH"
-measure put-baseline "$BASELINE_URL$PROFILE_PATH" -s "$BENCH_DIR/put.lua"
-measure put-partnerd "$PARTNERD_URL$PROFILE_PATH" -s "$BENCH_DIR/put.lua"
+for ((round = 1; round <= ROUNDS; round++)); do
+    measure "get-baseline-$round" "$BASELINE_URL$PROFILE_PATH"
+    measure "get-partnerd-$round" "$PARTNERD_URL$PROFILE_PATH"
+    measure "put-baseline-$round" "$BASELINE_URL$PROFILE_PATH" -s "$BENCH_DIR/put.lua"
+    measure "put-partnerd-$round" "$PARTNERD_URL$PROFILE_PATH" -s "$BENCH_DIR/put.lua"
+done
 
 # --- report ------------------------------------------------------------------------------------
 
-FAILED=0
+rps() { awk '/^Requests\/sec:/ { print $2 }' "$WORK/$1.txt"; }
+requests() { awk '/requests in/ { sub(",", "", $1); print $1 }' "$WORK/$1.txt"; }
+non2xx() { awk '/Non-2xx or 3xx responses:/ { print $NF }' "$WORK/$1.txt"; }
+p99() { awk '/^ +99%/ { print $2 }' "$WORK/$1.txt"; }
+errors() { sed -n 's/^ *Socket errors: *//p' "$WORK/$1.txt"; }
+# The median of the numbers on stdin.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
 echo
-echo "partnerd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)," \
-    "$(nproc) CPUs, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, quiet machine: $QUIET"
-printf '%-5s %14s %14s %10s %10s %7s %8s  %s\n' \
+echo "partnerd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown);" \
+    "$(nproc) CPUs; wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS round(s);" \
+    "RUST_LOG=${RUST_LOG:-<unset>}; quiet machine: $QUIET"
+if ((ROUNDS > 1)); then
+    echo "requests/sec per round (baseline / partnerd):"
+    for op in get put; do
+        line="  ${op^^}:"
+        for ((round = 1; round <= ROUNDS; round++)); do
+            line+=" $(rps "$op-baseline-$round") / $(rps "$op-partnerd-$round");"
+        done
+        echo "${line%;}"
+    done
+fi
+printf '%-5s %14s %14s %10s %10s %7s %9s  %s\n' \
     case "bare req/s" "partnerd req/s" "bare p99" "pd p99" ratio target result
+FAILED=0
 for op in get put; do
-    base=$(rps "$op-baseline")
-    real=$(rps "$op-partnerd")
     target=$GET_TARGET
     [[ $op == put ]] && target=$PUT_TARGET
+    base=$(for ((r = 1; r <= ROUNDS; r++)); do rps "$op-baseline-$r"; done | median)
+    real=$(for ((r = 1; r <= ROUNDS; r++)); do rps "$op-partnerd-$r"; done | median)
     verdict=$(awk -v r="$real" -v b="$base" -v t="$target" \
         'BEGIN { if (b + 0 > 0) { q = r / b; printf "%.3f %s", q, (q >= t ? "PASS" : "FAIL") } else print "n/a FAIL" }')
     ratio=${verdict% *}
     result=${verdict#* }
     for side in baseline partnerd; do
-        bad=$(non2xx "$op-$side")
-        if [[ -n "$bad" ]]; then
-            echo "bench: $op on $side: $bad of $(requests "$op-$side") responses were not 2xx/3xx" >&2
-            result=FAIL
-        fi
-        err=$(errors "$op-$side")
-        if [[ -n "$err" ]]; then
-            echo "bench: $op on $side: socket errors: $err" >&2
-        fi
+        for ((r = 1; r <= ROUNDS; r++)); do
+            bad=$(non2xx "$op-$side-$r")
+            if [[ -n "$bad" ]]; then
+                echo "bench: ${op^^} on $side, round $r: $bad of $(requests "$op-$side-$r")" \
+                    "responses were not 2xx/3xx" >&2
+                result=FAIL
+            fi
+            err=$(errors "$op-$side-$r")
+            [[ -z "$err" ]] || echo "bench: ${op^^} on $side, round $r: socket errors: $err" >&2
+        done
     done
     [[ $result == PASS ]] || FAILED=1
-    printf '%-5s %14s %14s %10s %10s %7s %8s  %s\n' "${op^^}" "$base" "$real" \
-        "$(p99 "$op-baseline")" "$(p99 "$op-partnerd")" "$ratio" ">= $target" "$result"
+    printf '%-5s %14.0f %14.0f %10s %10s %7s %9s  %s\n' "${op^^}" "$base" "$real" \
+        "$(p99 "$op-baseline-$ROUNDS")" "$(p99 "$op-partnerd-$ROUNDS")" "$ratio" ">= $target" "$result"
 done
+((ROUNDS == 1)) || echo "(req/s are medians over the rounds; p99 latencies are the last round's)"
 exit "$FAILED"

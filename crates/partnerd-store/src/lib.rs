@@ -1,7 +1,8 @@
 //! partnerd's domain records and the narrow storage traits the server talks to.
 //!
 //! The server never sees SQL and a backend never sees HTTP. Every backend implements
-//! [`PartnerStore`], [`KeyStore`] and [`CustomerStore`]; [`Store`] is all three together, and
+//! [`PartnerStore`], [`KeyStore`], [`CustomerStore`] and [`GrantStore`]; [`Store`] is all of
+//! them together, and
 //! [`open`] picks the backend from the database URL's scheme. One behavioural test suite
 //! (`tests/suite.rs`) runs against every backend.
 
@@ -55,11 +56,32 @@ pub trait PartnerStore: Send + Sync {
 pub trait KeyStore: Send + Sync {
     /// Every signing key, newest first.
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
-    /// Adds a signing key.
+    /// Adds a signing key; from now on it is the newest and signs new tokens.
     async fn add_signing_key(&self, key: SigningKeyRecord) -> StoreResult<()>;
+    /// Retires a key: it neither signs nor validates any more. False if no such active key.
+    async fn retire_signing_key(&self, kid: &str) -> StoreResult<bool>;
     /// The secret stored under `name`; `candidate` is stored and returned if there is none yet,
     /// so concurrent first callers on several nodes all end with the same value.
     async fn secret(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>>;
+}
+
+/// Short-lived credentials of the token service: refresh tokens, authorization codes and
+/// device codes. Each is a JSON payload under (kind, key), where the key is a hash of the
+/// secret; state changes go through a compare-and-swap so that a code is redeemed once.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    /// Stores a new grant (and forgets grants that expired a day ago or more).
+    async fn put_grant(&self, grant: GrantRecord) -> StoreResult<()>;
+    /// The grant under (kind, key), expired or not.
+    async fn grant(&self, kind: &str, key: &str) -> StoreResult<Option<GrantRecord>>;
+    /// Replaces the payload only if it is still `expected`; false if it changed meanwhile.
+    async fn swap_grant(
+        &self,
+        kind: &str,
+        key: &str,
+        expected: &str,
+        new: &str,
+    ) -> StoreResult<bool>;
 }
 
 /// Customers, their profiles and partners' relationships to them.
@@ -110,8 +132,8 @@ pub trait CustomerStore: Send + Sync {
 }
 
 /// Every storage capability partnerd needs.
-pub trait Store: PartnerStore + KeyStore + CustomerStore {}
-impl<T: PartnerStore + KeyStore + CustomerStore> Store for T {}
+pub trait Store: PartnerStore + KeyStore + CustomerStore + GrantStore {}
+impl<T: PartnerStore + KeyStore + CustomerStore + GrantStore> Store for T {}
 
 /// A shared handle to a store.
 pub type DynStore = Arc<dyn Store>;
@@ -121,6 +143,20 @@ pub type DynStore = Arc<dyn Store>;
 /// `sqlite://PATH` (relative to the working directory), `sqlite:///ABS/PATH` and
 /// `sqlite::memory:` are understood; any other scheme is a clear error.
 pub async fn open(url: &str) -> StoreResult<DynStore> {
+    open_backend(url)
+}
+
+/// The directory where files that belong with a database live (TLS material, admin token):
+/// the folder of a SQLite file.
+pub fn data_dir(url: &str) -> StoreResult<std::path::PathBuf> {
+    let path = sqlite::parse_url(url)?;
+    Ok(match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    })
+}
+
+fn open_backend(url: &str) -> StoreResult<DynStore> {
     let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
     match scheme {
         "sqlite" => Ok(Arc::new(sqlite::SqliteStore::open(url)?)),

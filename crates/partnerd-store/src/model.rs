@@ -272,3 +272,16 @@ pub fn fold(s: &str) -> String {
 
 /// An address is part of the billing profile; re-exported for backends.
 pub type StoredAddress = Address;
+
+/// A grant of the token service (see [`crate::GrantStore`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRecord {
+    /// `refresh`, `code`, `device` or `user_code`.
+    pub kind: String,
+    /// Hash of the secret (or the user code).
+    pub key: String,
+    /// JSON state.
+    pub payload: String,
+    /// Unix seconds after which the grant is no longer usable.
+    pub expires_at: i64,
+}

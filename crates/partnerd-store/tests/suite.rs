@@ -41,6 +41,8 @@ macro_rules! backend_suite {
             update_billing_profile_compare_and_swap,
             concurrent_billing_updates_have_one_winner,
             ping,
+            grants_are_redeemed_once,
+            retired_keys_neither_sign_nor_validate,
         ]);
     };
     (@tests $backend:ident, $fresh:path, [$($case:ident),* $(,)?]) => {
@@ -1259,6 +1261,90 @@ mod cases {
         store.ping().await.expect("ping");
         // And the store still answers real queries afterwards.
         assert_eq!(store.partner_count().await.unwrap(), 0);
+    }
+
+    // ---- grants and key retirement ----
+
+    pub(crate) async fn grants_are_redeemed_once(store: DynStore) {
+        let grant = GrantRecord {
+            kind: "code".into(),
+            key: "hash-1".into(),
+            payload: r#"{"state":"issued"}"#.into(),
+            expires_at: i64::MAX,
+        };
+        store.put_grant(grant.clone()).await.unwrap();
+        assert_eq!(
+            store.grant("code", "hash-1").await.unwrap(),
+            Some(grant.clone())
+        );
+        assert_eq!(store.grant("refresh", "hash-1").await.unwrap(), None);
+        assert_err!(
+            store.put_grant(grant.clone()).await,
+            StoreError::Duplicate(_)
+        );
+        // Of many concurrent redemptions exactly one wins.
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .swap_grant(
+                        "code",
+                        "hash-1",
+                        r#"{"state":"issued"}"#,
+                        &format!(r#"{{"state":"redeemed","by":{i}}}"#),
+                    )
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut wins = 0;
+        for t in tasks {
+            wins += usize::from(t.await.unwrap());
+        }
+        assert_eq!(wins, 1);
+        let now = store.grant("code", "hash-1").await.unwrap().unwrap();
+        assert!(now.payload.contains("redeemed"));
+        // Grants long expired are forgotten when new ones are stored.
+        store
+            .put_grant(GrantRecord {
+                kind: "code".into(),
+                key: "old".into(),
+                payload: "{}".into(),
+                expires_at: 1,
+            })
+            .await
+            .unwrap();
+        store
+            .put_grant(GrantRecord {
+                kind: "code".into(),
+                key: "new".into(),
+                payload: "{}".into(),
+                expires_at: i64::MAX,
+            })
+            .await
+            .unwrap();
+        assert_eq!(store.grant("code", "old").await.unwrap(), None);
+    }
+
+    pub(crate) async fn retired_keys_neither_sign_nor_validate(store: DynStore) {
+        for (kid, at) in [("k1", 10), ("k2", 20)] {
+            store
+                .add_signing_key(SigningKeyRecord {
+                    kid: kid.into(),
+                    private_pem: format!("pem-{kid}"),
+                    created_at: at,
+                })
+                .await
+                .unwrap();
+        }
+        let kids =
+            |keys: Vec<SigningKeyRecord>| keys.into_iter().map(|k| k.kid).collect::<Vec<_>>();
+        assert_eq!(kids(store.signing_keys().await.unwrap()), ["k2", "k1"]);
+        assert!(store.retire_signing_key("k2").await.unwrap());
+        assert!(!store.retire_signing_key("k2").await.unwrap());
+        assert!(!store.retire_signing_key("nope").await.unwrap());
+        assert_eq!(kids(store.signing_keys().await.unwrap()), ["k1"]);
     }
 }
 

@@ -9,6 +9,7 @@ use tower::Layer;
 
 use crate::context::wire_layer;
 use crate::error::ApiError;
+use crate::oauth::{discovery, pages};
 use crate::state::AppState;
 use crate::{customers, domains, oauth, paths, profiles, relationships};
 
@@ -45,8 +46,31 @@ pub fn build_app(state: AppState) -> Router {
         )
         .route("/{tenant}/oauth2/token", post(oauth::token_v1))
         .route("/{tenant}/oauth2/v2.0/token", post(oauth::token_v2))
-        .route("/{tenant}/discovery/keys", get(oauth::jwks))
-        .route("/{tenant}/discovery/v2.0/keys", get(oauth::jwks))
+        .route(
+            "/{tenant}/oauth2/authorize",
+            get(pages::authorize_page).post(pages::authorize_submit),
+        )
+        .route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            get(pages::authorize_page).post(pages::authorize_submit),
+        )
+        .route("/{tenant}/oauth2/devicecode", post(pages::device_code))
+        .route("/{tenant}/oauth2/v2.0/devicecode", post(pages::device_code))
+        .route(
+            "/devicelogin",
+            get(pages::device_login_page).post(pages::device_login_submit),
+        )
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery::openid_configuration_v2),
+        )
+        .route(
+            "/{tenant}/.well-known/openid-configuration",
+            get(discovery::openid_configuration_v1),
+        )
+        .route("/common/userrealm/{upn}", get(discovery::user_realm))
+        .route("/{tenant}/discovery/keys", get(discovery::jwks))
+        .route("/{tenant}/discovery/v2.0/keys", get(discovery::jwks))
         .route("/_partnerd/health", get(health))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

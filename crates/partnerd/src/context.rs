@@ -97,6 +97,7 @@ pub async fn wire_layer(
         path = %request.uri().path(),
         correlation_id = %ctx.correlation_id,
         request_id = %ctx.request_id,
+        partner = tracing::field::Empty,
     );
     let started = std::time::Instant::now();
     let mut response = match Format::negotiate(accept.as_deref()) {

@@ -11,6 +11,7 @@ pub mod app;
 pub mod auth;
 pub mod body;
 pub mod clock;
+pub mod config;
 pub mod context;
 pub mod customers;
 pub mod domains;
@@ -23,6 +24,7 @@ pub mod relationships;
 pub mod reply;
 pub mod server;
 pub mod state;
+pub mod tls;
 
 pub use app::build_app;
 pub use state::AppState;

@@ -1,9 +1,12 @@
 //! The `partnerd` command line: serve the API, manage partners, mint tokens, migrate.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use partnerd::auth::cloud::Cloud;
+use partnerd::config::{AuthMode, LockoutPolicy, Settings};
 use partnerd::identity::{provision_partner, ProvisionedPartner};
 use partnerd::server::{bootstrap, serve, shutdown_signal};
 use partnerd::AppState;
@@ -40,6 +43,15 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         db: Database,
+        #[command(flatten)]
+        tls: TlsArgs,
+        #[command(flatten)]
+        auth: AuthArgs,
+    },
+    /// Manage token signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// Manage partners.
     Partner {
@@ -56,11 +68,92 @@ enum Command {
         /// Mint an app+user token for the partner's first user instead of an app-only token.
         #[arg(long)]
         user: bool,
+        /// The cloud whose audience and issuer to use: public, usgov or china.
+        #[arg(long, env = "PARTNERD_CLOUD", default_value = "public", value_parser = parse_cloud)]
+        cloud: Cloud,
     },
     /// Create or upgrade the database schema.
     Migrate {
         #[command(flatten)]
         db: Database,
+    },
+}
+
+#[derive(Args)]
+struct TlsArgs {
+    /// Serve https with this certificate chain (PEM).
+    #[arg(long, requires = "tls_key", conflicts_with = "tls_self_signed")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve https with a local CA and certificate for localhost and 127.0.0.1, made once and
+    /// kept in the database's directory under tls/.
+    #[arg(long)]
+    tls_self_signed: bool,
+}
+
+#[derive(Args)]
+struct AuthArgs {
+    /// Token validation: strict, claims (no signature check) or off (any bearer).
+    #[arg(long, env = "PARTNERD_AUTH", default_value = "strict", value_parser = parse_auth)]
+    auth: AuthMode,
+    /// The cloud to pose as: public, usgov or china.
+    #[arg(long, env = "PARTNERD_CLOUD", default_value = "public", value_parser = parse_cloud)]
+    cloud: Cloud,
+    /// Lifetime of access and ID tokens, in seconds (more than 300).
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(i64).range(301..))]
+    token_lifetime: i64,
+    /// Lifetime of refresh tokens, in seconds.
+    #[arg(long, default_value_t = 90 * 86_400, value_parser = clap::value_parser!(i64).range(60..))]
+    refresh_token_lifetime: i64,
+    /// Failed passwords of one user, within the window, that lock the user (0 = never).
+    #[arg(long, default_value_t = 10)]
+    lockout_threshold: u32,
+    /// Failed passwords from one address, within the window, that lock the address (0 = never).
+    #[arg(long, default_value_t = 100)]
+    lockout_source_threshold: u32,
+    /// The lockout window and lock duration, in seconds.
+    #[arg(long, default_value_t = 60)]
+    lockout_window: u64,
+}
+
+impl AuthArgs {
+    fn settings(&self, tls: bool) -> Settings {
+        Settings {
+            auth: self.auth,
+            cloud: self.cloud,
+            access_token_secs: self.token_lifetime,
+            refresh_token_secs: self.refresh_token_lifetime,
+            lockout: LockoutPolicy {
+                user_threshold: self.lockout_threshold,
+                source_threshold: self.lockout_source_threshold,
+                window_secs: self.lockout_window,
+            },
+            tls,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List the active signing keys, newest (the one that signs) first.
+    List {
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Add a new signing key; running servers sign with it within seconds. Old keys still
+    /// validate until retired.
+    Rotate {
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Retire a key: tokens it signed stop validating.
+    Retire {
+        #[command(flatten)]
+        db: Database,
+        /// The key id (`kid`).
+        kid: String,
     },
 }
 
@@ -96,6 +189,15 @@ enum PartnerCommand {
     },
 }
 
+fn parse_auth(s: &str) -> Result<AuthMode, String> {
+    AuthMode::parse(s)
+        .ok_or_else(|| format!("'{s}' is not a validation mode: use strict, claims or off"))
+}
+
+fn parse_cloud(s: &str) -> Result<Cloud, String> {
+    Cloud::parse(s).ok_or_else(|| format!("'{s}' is not a cloud: use public, usgov or china"))
+}
+
 fn parse_kind(s: &str) -> Result<PartnerKind, String> {
     PartnerKind::parse(s)
         .ok_or_else(|| format!("'{s}' is not a partner kind: use sandbox or production"))
@@ -125,25 +227,109 @@ async fn open(db: &Database) -> Result<DynStore, String> {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Serve { listen, db } => {
+        Command::Serve {
+            listen,
+            db,
+            tls,
+            auth,
+        } => {
             let store = open(&db).await?;
             if let Some(p) = bootstrap(&store).await.map_err(|e| e.to_string())? {
                 println!("Created the bootstrap sandbox partner:");
                 print_partner(&p, false);
             }
-            let state = AppState::new(store).await.map_err(|e| e.to_string())?;
+            let tls_config = match (&tls.tls_cert, &tls.tls_key, tls.tls_self_signed) {
+                (Some(cert), Some(key), _) => {
+                    Some(partnerd::tls::server_config(cert, key).map_err(|e| e.to_string())?)
+                }
+                (_, _, true) => {
+                    let dir = partnerd_store::data_dir(&db.database)
+                        .map_err(|e| e.to_string())?
+                        .join("tls");
+                    let files = partnerd::tls::self_signed(&dir).map_err(|e| {
+                        format!("cannot make TLS material in {}: {e}", dir.display())
+                    })?;
+                    println!(
+                        "TLS CA certificate (trust it in your clients): {}",
+                        files.ca.display()
+                    );
+                    Some(
+                        partnerd::tls::server_config(&files.cert, &files.key)
+                            .map_err(|e| e.to_string())?,
+                    )
+                }
+                _ => None,
+            };
+            let settings = auth.settings(tls_config.is_some());
+            let state = AppState::with_settings(store, settings)
+                .await
+                .map_err(|e| e.to_string())?;
             let shutdown = shutdown_signal();
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-            println!(
-                "partnerd listening on http://{listen} (database {})",
-                db.database
-            );
-            serve(listener, state, shutdown)
-                .await
-                .map_err(|e| e.to_string())
+            match tls_config {
+                Some(config) => {
+                    println!(
+                        "partnerd listening on https://{listen} (database {})",
+                        db.database
+                    );
+                    let listener = partnerd::tls::TlsListener::new(listener, config)
+                        .map_err(|e| e.to_string())?;
+                    serve(listener, state, shutdown)
+                        .await
+                        .map_err(|e| e.to_string())
+                }
+                None => {
+                    println!(
+                        "partnerd listening on http://{listen} (database {})",
+                        db.database
+                    );
+                    serve(listener, state, shutdown)
+                        .await
+                        .map_err(|e| e.to_string())
+                }
+            }
         }
+        Command::Keys { command } => match command {
+            KeysCommand::List { db } => {
+                let store = open(&db).await?;
+                for k in store.signing_keys().await.map_err(|e| e.to_string())? {
+                    println!("{}\tcreated {}", k.kid, k.created_at);
+                }
+                Ok(())
+            }
+            KeysCommand::Rotate { db } => {
+                let store = open(&db).await?;
+                let key = partnerd::auth::keys::generate_key()?;
+                let kid = key.kid.clone();
+                store
+                    .add_signing_key(key)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                println!("{kid}");
+                Ok(())
+            }
+            KeysCommand::Retire { db, kid } => {
+                let store = open(&db).await?;
+                let active = store.signing_keys().await.map_err(|e| e.to_string())?;
+                if active.len() == 1 && active[0].kid == kid {
+                    return Err(format!(
+                        "{kid} is the only active key; run `partnerd keys rotate` first"
+                    ));
+                }
+                if store
+                    .retire_signing_key(&kid)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    println!("retired {kid}");
+                    Ok(())
+                } else {
+                    Err(format!("no active key {kid}"))
+                }
+            }
+        },
         Command::Partner { command } => match command {
             PartnerCommand::Create {
                 db,
@@ -173,7 +359,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                 Ok(())
             }
         },
-        Command::Token { db, tenant, user } => {
+        Command::Token {
+            db,
+            tenant,
+            user,
+            cloud,
+        } => {
             let store = open(&db).await?;
             let partner = match store
                 .partner(&tenant.to_lowercase())
@@ -210,12 +401,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             let keys = partnerd::auth::keys::KeyRing::open(store)
                 .await
                 .map_err(|e| e.to_string())?;
-            let (token, _) = partnerd::auth::mint(
-                &keys,
-                partnerd::auth::cloud::PARTNER_CENTER_RESOURCE,
-                &app,
-                user.as_ref(),
-            )?;
+            let settings = Settings {
+                cloud,
+                ..Settings::default()
+            };
+            let (token, _) =
+                partnerd::auth::mint(&keys, &settings, cloud.resource(), &app, user.as_ref())?;
             println!("{token}");
             Ok(())
         }

@@ -18,6 +18,9 @@ pub fn normalise<B>(mut request: Request<B>) -> Request<B> {
 fn normalised(uri: &Uri) -> Option<Uri> {
     let path = uri.path();
     let mut out = path.to_ascii_lowercase();
+    while out.contains("//") {
+        out = out.replace("//", "/");
+    }
     if out.len() > 1 && out.ends_with('/') {
         out.pop();
     }
@@ -51,5 +54,6 @@ mod tests {
         assert_eq!(n("/v1/customers"), "/v1/customers");
         assert_eq!(n("/"), "/");
         assert_eq!(n("/v10/customers"), "/v10/customers");
+        assert_eq!(n("/t//v2.0/.well-known/x"), "/t/v2.0/.well-known/x");
     }
 }

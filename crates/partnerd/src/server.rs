@@ -3,7 +3,6 @@
 use std::future::Future;
 
 use partnerd_store::{DynStore, PartnerKind, StoreError};
-use tokio::net::TcpListener;
 
 use crate::identity::{provision_partner, ProvisionedPartner};
 use crate::{build_app, AppState};
@@ -23,15 +22,41 @@ pub async fn bootstrap(store: &DynStore) -> Result<Option<ProvisionedPartner>, S
     .map(Some)
 }
 
-/// Serves the application on `listener` until `shutdown` completes, then drains.
-pub async fn serve(
-    listener: TcpListener,
+/// The peer address of a connection, on any listener whose addresses are socket addresses.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::SocketAddr);
+
+macro_rules! client_addr_of {
+    ($listener:ty) => {
+        impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, $listener>>
+            for ClientAddr
+        {
+            fn connect_info(stream: axum::serve::IncomingStream<'_, $listener>) -> Self {
+                ClientAddr(*stream.remote_addr())
+            }
+        }
+    };
+}
+client_addr_of!(tokio::net::TcpListener);
+client_addr_of!(crate::tls::TlsListener);
+
+/// Serves the application on `listener` (plain TCP or [`crate::tls::TlsListener`]) until
+/// `shutdown` completes, then drains.
+pub async fn serve<L>(
+    listener: L,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, build_app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+    ClientAddr: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
+    axum::serve(
+        listener,
+        build_app(state).into_make_service_with_connect_info::<ClientAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// A future that completes on SIGINT or SIGTERM.

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use partnerd_store::DynStore;
 
 use crate::auth::keys::KeyRing;
+use crate::auth::lockout::Lockout;
 use crate::auth::TokenCache;
+use crate::config::Settings;
 use crate::customers::paging::PageSigner;
 
 /// Shared, cheaply cloneable application state.
@@ -21,11 +23,23 @@ pub struct AppState {
     pub pages: Arc<PageSigner>,
     /// This node's `MS-ServerId`.
     pub server_id: Arc<str>,
+    /// Configuration.
+    pub settings: Arc<Settings>,
+    /// Password-check failure counters.
+    pub lockout: Arc<Lockout>,
 }
 
 impl AppState {
-    /// Builds the state over a store: loads (or creates) signing keys and the paging secret.
+    /// Builds the state over a store with default settings.
     pub async fn new(store: DynStore) -> Result<Self, partnerd_store::StoreError> {
+        Self::with_settings(store, Settings::default()).await
+    }
+
+    /// Builds the state over a store: loads (or creates) signing keys and the paging secret.
+    pub async fn with_settings(
+        store: DynStore,
+        settings: Settings,
+    ) -> Result<Self, partnerd_store::StoreError> {
         let keys = KeyRing::open(store.clone()).await?;
         let pages = PageSigner::open(store.as_ref()).await?;
         let server_id = format!(
@@ -38,6 +52,8 @@ impl AppState {
             tokens: Arc::new(TokenCache::default()),
             pages: Arc::new(pages),
             server_id: server_id.into(),
+            lockout: Arc::new(Lockout::new(settings.lockout)),
+            settings: Arc::new(settings),
         })
     }
 }

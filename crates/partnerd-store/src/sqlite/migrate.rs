@@ -6,7 +6,13 @@ use rusqlite::Connection;
 use super::map_err;
 use crate::error::StoreResult;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_grants_and_key_retirement.sql"),
+    ),
+];
 
 pub(super) fn run(conn: &mut Connection) -> StoreResult<()> {
     let tx = conn

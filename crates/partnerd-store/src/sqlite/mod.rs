@@ -7,6 +7,7 @@
 //! CLI) holding the write lock.
 
 mod customers;
+mod grants;
 mod migrate;
 mod partners;
 mod rows;
@@ -79,7 +80,7 @@ fn poisoned<T>(_: T) -> StoreError {
 }
 
 /// `sqlite://relative/path`, `sqlite:///absolute/path`, `sqlite:path`; a query string is ignored.
-fn parse_url(url: &str) -> StoreResult<PathBuf> {
+pub(crate) fn parse_url(url: &str) -> StoreResult<PathBuf> {
     let rest = url
         .strip_prefix("sqlite:")
         .ok_or_else(|| StoreError::Config(format!("not a sqlite URL: {url}")))?;

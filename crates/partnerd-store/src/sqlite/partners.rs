@@ -220,7 +220,7 @@ impl KeyStore for SqliteStore {
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
         self.read(|c| {
             let mut s = c
-                .prepare_cached("SELECT kid, private_pem, created_at FROM signing_keys ORDER BY created_at DESC, kid")
+                .prepare_cached("SELECT kid, private_pem, created_at FROM signing_keys WHERE retired = 0 ORDER BY created_at DESC, rowid DESC")
                 .map_err(map_err)?;
             let rows = s
                 .query_map([], |r| {
@@ -243,6 +243,19 @@ impl KeyStore for SqliteStore {
             )
             .map_err(map_err)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn retire_signing_key(&self, kid: &str) -> StoreResult<bool> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE signing_keys SET retired = 1 WHERE kid = ?1 AND retired = 0",
+                    [kid],
+                )
+                .map_err(map_err)?;
+            Ok(n > 0)
         })
         .await
     }

@@ -79,6 +79,9 @@ fn load(record: &SigningKeyRecord) -> Option<LoadedKey> {
 
 /// How often an unknown `kid` may trigger a reload from the store.
 const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
+/// How old the cached keys may grow before they are reloaded: a key rotated or retired on
+/// any node takes effect everywhere within this time.
+const MAX_AGE: Duration = Duration::from_secs(10);
 
 impl KeyRing {
     /// Loads the store's keys, creating the first one if there is none.
@@ -116,6 +119,27 @@ impl KeyRing {
     /// The key that signs new tokens: the newest.
     pub fn signer(&self) -> Option<std::sync::Arc<LoadedKey>> {
         self.snapshot().first().cloned()
+    }
+
+    /// Reloads the keys if they are older than [`MAX_AGE`].
+    pub async fn refresh_if_stale(&self) {
+        let due = match self.last_reload.lock() {
+            Ok(mut last) if last.elapsed() >= MAX_AGE => {
+                *last = Instant::now();
+                true
+            }
+            _ => false,
+        };
+        if due {
+            if let Err(e) = self.reload().await {
+                tracing::warn!(error = %e, "signing keys could not be reloaded");
+            }
+        }
+    }
+
+    /// Whether a key with this `kid` is (still) active.
+    pub fn knows(&self, kid: &str) -> bool {
+        self.snapshot().iter().any(|k| k.kid == kid)
     }
 
     /// The key with this `kid`, reloading from the store (at most once a second) if unknown.

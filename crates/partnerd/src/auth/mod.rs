@@ -1,13 +1,15 @@
-//! Identity: minting access tokens and authenticating API callers.
+//! Identity: minting access and ID tokens and authenticating API callers.
 //!
 //! A bearer token is verified once (signature, audience, issuer, lifetime) and its claims are
 //! cached by the token's hash until it expires; the partner, app and user it names are looked
-//! up in the store on every request, so a partner created by the CLI is usable at once.
+//! up in the store on every request, so a partner created by the CLI is usable at once, and a
+//! retired signing key stops validating within seconds.
 
 pub mod claims;
 pub mod cloud;
 pub mod jwt;
 pub mod keys;
+pub mod lockout;
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -16,9 +18,11 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use partnerd_store::{AppRecord, PartnerRecord, UserRecord};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::clock::now_secs;
+use crate::config::{AuthMode, Settings};
 use crate::error::ApiError;
 use crate::state::AppState;
 use claims::Claims;
@@ -48,45 +52,45 @@ impl Caller {
     }
 }
 
-/// Verified claims by token hash, until each token expires.
+/// Verified claims (and the key that signed them) by token hash, until each token expires.
 #[derive(Default)]
 pub struct TokenCache {
-    entries: RwLock<HashMap<[u8; 32], Claims>>,
+    entries: RwLock<HashMap<[u8; 32], (Claims, String)>>,
 }
 
 /// Most tokens remembered; the cache is emptied when it would grow past this.
 const CACHE_CAPACITY: usize = 10_000;
 
 impl TokenCache {
-    fn get(&self, key: &[u8; 32], now: i64) -> Option<Claims> {
+    fn get(&self, key: &[u8; 32], now: i64) -> Option<(Claims, String)> {
         let entries = self.entries.read().ok()?;
         entries
             .get(key)
-            .filter(|c| c.exp + SKEW_SECS > now)
+            .filter(|(c, _)| c.exp + SKEW_SECS > now)
             .cloned()
     }
 
-    fn put(&self, key: [u8; 32], claims: Claims) {
+    fn put(&self, key: [u8; 32], claims: Claims, kid: String) {
         if let Ok(mut entries) = self.entries.write() {
             if entries.len() >= CACHE_CAPACITY {
                 entries.clear();
             }
-            entries.insert(key, claims);
+            entries.insert(key, (claims, kid));
         }
     }
 }
 
 /// Checks everything but the signature and the store: audience, issuer, lifetime.
-pub fn check_claims(claims: &Claims, now: i64) -> Result<(), ApiError> {
+pub fn check_claims(claims: &Claims, settings: &Settings, now: i64) -> Result<(), ApiError> {
     if cloud::is_retired_audience(&claims.aud) {
         return Err(ApiError::retired_audience());
     }
-    if !cloud::is_partner_center_audience(&claims.aud) {
+    if !settings.cloud.is_api_audience(&claims.aud) {
         return Err(ApiError::unauthorized(
             "The token audience is not the Partner Center API.",
         ));
     }
-    if claims.iss != cloud::issuer(&claims.tid) {
+    if claims.iss != settings.cloud.issuer(&claims.tid) {
         return Err(ApiError::unauthorized(
             "The token issuer is not valid for its tenant.",
         ));
@@ -101,21 +105,31 @@ pub fn check_claims(claims: &Claims, now: i64) -> Result<(), ApiError> {
 }
 
 /// Verified claims of a bearer token, from the cache or by full verification.
-pub async fn verified_claims(
-    token: &str,
-    keys: &KeyRing,
-    cache: &TokenCache,
-) -> Result<Claims, ApiError> {
+pub async fn verified_claims(token: &str, state: &AppState) -> Result<Claims, ApiError> {
     let now = now_secs();
-    let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-    if let Some(claims) = cache.get(&key, now) {
+    let settings = &state.settings;
+    if settings.auth == AuthMode::Claims {
+        let claims = jwt::decode_any(token).map_err(|reason| {
+            ApiError::unauthorized(format!("The access token is not valid: {reason}."))
+        })?;
+        check_claims(&claims, settings, now)?;
         return Ok(claims);
     }
-    let claims = jwt::verify(token, keys).await.map_err(|reason| {
+    state.keys.refresh_if_stale().await;
+    let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    if let Some((claims, kid)) = state.tokens.get(&key, now) {
+        if state.keys.knows(&kid) {
+            return Ok(claims);
+        }
+    }
+    let (kid, _) = jwt::decode_unverified(token).map_err(|reason| {
         ApiError::unauthorized(format!("The access token is not valid: {reason}."))
     })?;
-    check_claims(&claims, now)?;
-    cache.put(key, claims.clone());
+    let claims = jwt::verify(token, &state.keys).await.map_err(|reason| {
+        ApiError::unauthorized(format!("The access token is not valid: {reason}."))
+    })?;
+    check_claims(&claims, settings, now)?;
+    state.tokens.put(key, claims.clone(), kid);
     Ok(claims)
 }
 
@@ -139,12 +153,41 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     Ok(token)
 }
 
+/// The caller under `--auth off`: the oldest partner's first app and user.
+async fn bootstrap_caller(state: &AppState) -> Result<Caller, ApiError> {
+    let partner = state
+        .store
+        .first_partner()
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("There is no partner to act as."))?;
+    let app = state
+        .store
+        .apps_of(&partner.tenant_id)
+        .await?
+        .into_iter()
+        .next();
+    let user = state
+        .store
+        .users_of(&partner.tenant_id)
+        .await?
+        .into_iter()
+        .next();
+    Ok(Caller {
+        app_id: app.map(|a| a.client_id).unwrap_or_default(),
+        user,
+        partner,
+    })
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts)?;
-        let claims = verified_claims(token, &state.keys, &state.tokens).await?;
+        if state.settings.auth == AuthMode::Off {
+            return bootstrap_caller(state).await;
+        }
+        let claims = verified_claims(token, state).await?;
         let user_id = claims.is_app_user().then_some(claims.oid.as_str());
         let principal = state
             .store
@@ -166,6 +209,7 @@ impl FromRequestParts<AppState> for Caller {
                 return Err(ApiError::mfa_required());
             }
         }
+        tracing::Span::current().record("partner", principal.partner.tenant_id.as_str());
         Ok(Caller {
             partner: principal.partner,
             app_id: claims.appid,
@@ -174,12 +218,10 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// Lifetime of minted access tokens, in seconds.
-pub const TOKEN_LIFETIME_SECS: i64 = 3600;
-
 /// Mints an access token for an app, and for a user when one is given.
 pub fn mint(
     keys: &KeyRing,
+    settings: &Settings,
     audience: &str,
     app: &AppRecord,
     user: Option<&UserRecord>,
@@ -188,10 +230,10 @@ pub fn mint(
     let tenant = &app.tenant_id;
     let mut claims = Claims {
         aud: audience.to_owned(),
-        iss: cloud::issuer(tenant),
+        iss: settings.cloud.issuer(tenant),
         iat: now,
         nbf: now,
-        exp: now + TOKEN_LIFETIME_SECS,
+        exp: now + settings.access_token_secs,
         appid: app.client_id.clone(),
         appidacr: Some("1".to_owned()),
         amr: None,
@@ -220,4 +262,55 @@ pub fn mint(
     }
     let key = keys.signer().ok_or("no signing key")?;
     Ok((jwt::sign(&claims, &key)?, claims))
+}
+
+/// Claims of an ID token.
+#[derive(Debug, Serialize)]
+struct IdClaims<'a> {
+    aud: &'a str,
+    iss: &'a str,
+    iat: i64,
+    nbf: i64,
+    exp: i64,
+    sub: &'a str,
+    oid: &'a str,
+    tid: &'a str,
+    preferred_username: &'a str,
+    name: &'a str,
+    ver: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+}
+
+/// Mints an ID token for a user signed in to an app.
+pub fn mint_id_token(
+    keys: &KeyRing,
+    settings: &Settings,
+    issuer: &str,
+    app: &AppRecord,
+    user: &UserRecord,
+    nonce: Option<&str>,
+) -> Result<String, String> {
+    let now = now_secs();
+    let name = user.upn.split('@').next().unwrap_or(&user.upn);
+    let claims = IdClaims {
+        aud: &app.client_id,
+        iss: issuer,
+        iat: now,
+        nbf: now,
+        exp: now + settings.access_token_secs,
+        sub: &user.object_id,
+        oid: &user.object_id,
+        tid: &user.tenant_id,
+        preferred_username: &user.upn,
+        name,
+        ver: if issuer.ends_with("/v2.0") {
+            "2.0"
+        } else {
+            "1.0"
+        },
+        nonce,
+    };
+    let key = keys.signer().ok_or("no signing key")?;
+    jwt::sign(&claims, &key)
 }

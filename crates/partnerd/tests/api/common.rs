@@ -111,6 +111,7 @@ impl TestServer {
         };
         partnerd::auth::mint(
             &self.state.keys,
+            &self.state.settings,
             partnerd::auth::cloud::PARTNER_CENTER_RESOURCE,
             &app,
             user.as_ref(),

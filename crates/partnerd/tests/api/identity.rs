@@ -11,7 +11,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use partnerd::auth::claims::Claims;
-use partnerd::auth::cloud::{issuer, PARTNER_CENTER_RESOURCE, RETIRED_GRAPH_RESOURCE};
+use partnerd::auth::cloud::{Cloud, PARTNER_CENTER_RESOURCE, RETIRED_GRAPH_RESOURCE};
+
+fn issuer(tenant: &str) -> String {
+    Cloud::Public.issuer(tenant)
+}
 use partnerd::auth::jwt;
 use partnerd::auth::keys::LoadedKey;
 use partnerd::identity::{hash_secret, ProvisionedPartner};
@@ -237,6 +241,7 @@ async fn minted_claims(server: &TestServer, p: &ProvisionedPartner, user: bool) 
     };
     partnerd::auth::mint(
         &server.state.keys,
+        &server.state.settings,
         PARTNER_CENTER_RESOURCE,
         &app,
         user.as_ref(),

@@ -1,0 +1,83 @@
+//! Token-service grants on SQLite.
+
+use async_trait::async_trait;
+use rusqlite::{params, OptionalExtension};
+
+use super::{map_err, SqliteStore};
+use crate::error::StoreResult;
+use crate::model::GrantRecord;
+use crate::GrantStore;
+
+/// Grants are kept a day past their expiry, so a late reuse is still recognised as one.
+const KEEP_EXPIRED_SECS: i64 = 86_400;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+#[async_trait]
+impl GrantStore for SqliteStore {
+    async fn put_grant(&self, grant: GrantRecord) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.prepare_cached("DELETE FROM grants WHERE expires_at < ?1")
+                .and_then(|mut s| s.execute([now() - KEEP_EXPIRED_SECS]))
+                .map_err(map_err)?;
+            tx.prepare_cached(
+                "INSERT INTO grants (kind, key, payload, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    grant.kind,
+                    grant.key,
+                    grant.payload,
+                    grant.expires_at
+                ])
+            })
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn grant(&self, kind: &str, key: &str) -> StoreResult<Option<GrantRecord>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT kind, key, payload, expires_at FROM grants WHERE kind = ?1 AND key = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![kind, key], |r| {
+                    Ok(GrantRecord {
+                        kind: r.get(0)?,
+                        key: r.get(1)?,
+                        payload: r.get(2)?,
+                        expires_at: r.get(3)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(map_err)
+        })
+    }
+
+    async fn swap_grant(
+        &self,
+        kind: &str,
+        key: &str,
+        expected: &str,
+        new: &str,
+    ) -> StoreResult<bool> {
+        self.write(|tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE grants SET payload = ?4 WHERE kind = ?1 AND key = ?2 AND payload = ?3",
+                )
+                .and_then(|mut s| s.execute(params![kind, key, expected, new]))
+                .map_err(map_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+}

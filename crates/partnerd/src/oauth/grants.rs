@@ -1,0 +1,607 @@
+//! Refresh tokens, authorization codes and device codes: issued, stored hashed, redeemed once.
+//!
+//! Each grant's state lives in the store as JSON under a hash of its secret. Redemption is a
+//! compare-and-swap from the state the grant was read in, so of two concurrent redemptions
+//! only one succeeds, on one node or many. Redeemed grants stay (as `redeemed`) until a day
+//! after they expire, so a reuse is told apart from a forgery.
+
+use axum::response::Response;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use partnerd_store::{AppRecord, GrantRecord, UserRecord};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{
+    authenticate_client, grant_key, resolve_tenant, respond, target, ClientAuth, Endpoint,
+    EntraError, Form, Issue, Target,
+};
+use crate::clock::now_secs;
+use crate::state::AppState;
+
+/// Lifetime of authorization codes.
+pub const CODE_SECS: i64 = 600;
+/// Lifetime of device codes.
+pub const DEVICE_CODE_SECS: i64 = 900;
+/// Seconds between device-code polls that clients are told to keep.
+pub const DEVICE_POLL_INTERVAL: i64 = 5;
+
+/// The state of a grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GrantState {
+    /// Usable (refresh tokens, authorization codes).
+    Active,
+    /// A device code waiting for its user.
+    Pending,
+    /// A device code its user approved.
+    Approved,
+    /// A device code its user declined.
+    Declined,
+    /// Used up.
+    Redeemed,
+}
+
+/// What every grant records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantPayload {
+    /// Where it stands.
+    pub state: GrantState,
+    /// Client id it was issued to.
+    pub client: String,
+    /// Tenant id it belongs to, empty while a device code may still go to any tenant.
+    pub tenant: String,
+    /// The user's object id, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Audience and scope of the tokens it yields.
+    pub target: Target,
+    /// Endpoint shape it was issued on.
+    pub endpoint: Endpoint,
+    /// Authorization codes: where the code was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+    /// Authorization codes: the PKCE challenge and its method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<(String, String)>,
+    /// Authorization codes: the OIDC nonce.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// Device codes: the code the user types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_code: Option<String>,
+}
+
+impl GrantPayload {
+    fn json(&self) -> Result<String, EntraError> {
+        serde_json::to_string(self).map_err(|e| {
+            EntraError::bad_request("server_error", 90033, format!("grant encoding failed: {e}"))
+        })
+    }
+}
+
+/// A new random secret with a recognisable prefix.
+fn new_secret(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("{prefix}.{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+async fn store_grant(
+    state: &AppState,
+    kind: &str,
+    key: String,
+    payload: &GrantPayload,
+    lifetime: i64,
+) -> Result<(), EntraError> {
+    state
+        .store
+        .put_grant(GrantRecord {
+            kind: kind.to_owned(),
+            key,
+            payload: payload.json()?,
+            expires_at: now_secs() + lifetime,
+        })
+        .await
+        .map_err(|e| EntraError::unavailable(&e))
+}
+
+/// A grant, its payload, and whether it has expired.
+async fn load(
+    state: &AppState,
+    kind: &str,
+    key: &str,
+) -> Result<Option<(GrantRecord, GrantPayload, bool)>, EntraError> {
+    let Some(record) = state
+        .store
+        .grant(kind, key)
+        .await
+        .map_err(|e| EntraError::unavailable(&e))?
+    else {
+        return Ok(None);
+    };
+    let payload: GrantPayload = serde_json::from_str(&record.payload).map_err(|e| {
+        EntraError::bad_request(
+            "server_error",
+            90033,
+            format!("stored grant unreadable: {e}"),
+        )
+    })?;
+    let expired = record.expires_at <= now_secs();
+    Ok(Some((record, payload, expired)))
+}
+
+/// Moves a grant from the state it was read in to `next`; false if someone else moved it first.
+async fn advance(
+    state: &AppState,
+    record: &GrantRecord,
+    next: GrantPayload,
+) -> Result<bool, EntraError> {
+    state
+        .store
+        .swap_grant(&record.kind, &record.key, &record.payload, &next.json()?)
+        .await
+        .map_err(|e| EntraError::unavailable(&e))
+}
+
+async fn user_of(state: &AppState, payload: &GrantPayload) -> Result<UserRecord, EntraError> {
+    let oid = payload.user.as_deref().unwrap_or_default();
+    let users = state
+        .store
+        .users_of(&payload.tenant)
+        .await
+        .map_err(|e| EntraError::unavailable(&e))?;
+    users
+        .into_iter()
+        .find(|u| u.object_id == oid)
+        .ok_or_else(|| {
+            EntraError::bad_request(
+                "invalid_grant",
+                50034,
+                "The user of this grant no longer exists.",
+            )
+        })
+}
+
+fn check_client(payload: &GrantPayload, app: &AppRecord, what: &str) -> Result<(), EntraError> {
+    if payload.client != app.client_id {
+        return Err(EntraError::bad_request(
+            "invalid_grant",
+            70000,
+            format!("The provided {what} was issued to another client."),
+        ));
+    }
+    Ok(())
+}
+
+/// Issues and stores a refresh token for a user of an app.
+pub async fn issue_refresh_token(
+    state: &AppState,
+    endpoint: Endpoint,
+    target: &Target,
+    app: &AppRecord,
+    user: &UserRecord,
+) -> Result<String, EntraError> {
+    let token = new_secret("pdrt");
+    let payload = GrantPayload {
+        state: GrantState::Active,
+        client: app.client_id.clone(),
+        tenant: user.tenant_id.clone(),
+        user: Some(user.object_id.clone()),
+        target: target.clone(),
+        endpoint,
+        redirect_uri: None,
+        challenge: None,
+        nonce: None,
+        user_code: None,
+    };
+    store_grant(
+        state,
+        "refresh",
+        grant_key(&token),
+        &payload,
+        state.settings.refresh_token_secs,
+    )
+    .await?;
+    Ok(token)
+}
+
+/// The `refresh_token` grant: the token is rotated (the old one stops working).
+pub async fn redeem_refresh_token(
+    state: &AppState,
+    tenant: &str,
+    form: &Form,
+    endpoint: Endpoint,
+    base: String,
+) -> Result<Response, EntraError> {
+    let tenant = resolve_tenant(state, tenant, true).await?;
+    let token = form.require("refresh_token")?;
+    let invalid = |m: &str| EntraError::bad_request("invalid_grant", 70000, m.to_owned());
+    let (record, payload, expired) = load(state, "refresh", &grant_key(token))
+        .await?
+        .ok_or_else(|| invalid("The provided value for 'refresh_token' is not valid."))?;
+    if !tenant.admits(&payload.tenant) {
+        return Err(invalid("The refresh token was issued in another tenant."));
+    }
+    let app = authenticate_client(state, form, &payload.tenant, ClientAuth::SecretIfSent).await?;
+    check_client(&payload, &app, "refresh token")?;
+    if payload.state != GrantState::Active {
+        return Err(invalid(
+            "The refresh token has already been used; refresh tokens are rotated on use.",
+        ));
+    }
+    if expired {
+        return Err(EntraError::bad_request(
+            "invalid_grant",
+            700082,
+            "The refresh token has expired due to inactivity.",
+        ));
+    }
+    // A new audience or scope may be asked for; otherwise the grant's own is used.
+    let wanted = match endpoint {
+        Endpoint::V1 if form.get("resource").is_some() => target(state, form, endpoint)?,
+        Endpoint::V2 if form.get("scope").is_some() => target(state, form, endpoint)?,
+        _ => payload.target.clone(),
+    };
+    let user = user_of(state, &payload).await?;
+    let redeemed = GrantPayload {
+        state: GrantState::Redeemed,
+        ..payload.clone()
+    };
+    if !advance(state, &record, redeemed).await? {
+        return Err(invalid(
+            "The refresh token has already been used; refresh tokens are rotated on use.",
+        ));
+    }
+    let target = Target {
+        offline: true,
+        ..wanted
+    };
+    respond(
+        state,
+        Issue {
+            endpoint,
+            base,
+            target,
+            app: &app,
+            user: Some(&user),
+            nonce: None,
+        },
+    )
+    .await
+}
+
+/// Stores an authorization code for a signed-in user and returns it.
+pub async fn issue_code(state: &AppState, payload: GrantPayload) -> Result<String, EntraError> {
+    let code = new_secret("pdac");
+    store_grant(state, "code", grant_key(&code), &payload, CODE_SECS).await?;
+    Ok(code)
+}
+
+/// Whether a PKCE verifier answers a challenge.
+pub fn pkce_matches(verifier: &str, challenge: &str, method: &str) -> bool {
+    if method.eq_ignore_ascii_case("plain") {
+        return verifier == challenge;
+    }
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) == challenge
+}
+
+/// The `authorization_code` grant.
+pub async fn redeem_code(
+    state: &AppState,
+    tenant: &str,
+    form: &Form,
+    endpoint: Endpoint,
+    base: String,
+) -> Result<Response, EntraError> {
+    let tenant = resolve_tenant(state, tenant, true).await?;
+    let code = form.require("code")?;
+    let (record, payload, expired) =
+        load(state, "code", &grant_key(code))
+            .await?
+            .ok_or_else(|| {
+                EntraError::bad_request(
+                    "invalid_grant",
+                    70000,
+                    "The provided value for 'code' is not valid.",
+                )
+            })?;
+    if !tenant.admits(&payload.tenant) {
+        return Err(EntraError::bad_request(
+            "invalid_grant",
+            70000,
+            "The code was issued in another tenant.",
+        ));
+    }
+    // A public client proves itself with PKCE instead of a secret.
+    let auth = if payload.challenge.is_some() {
+        ClientAuth::SecretIfSent
+    } else {
+        ClientAuth::Secret
+    };
+    let app = authenticate_client(state, form, &payload.tenant, auth).await?;
+    check_client(&payload, &app, "code")?;
+    if payload.state != GrantState::Active {
+        return Err(EntraError::bad_request(
+            "invalid_grant",
+            54005,
+            "OAuth2 Authorization code was already redeemed, please retry with a new valid code.",
+        ));
+    }
+    if expired {
+        return Err(EntraError::bad_request(
+            "invalid_grant",
+            70008,
+            "The provided authorization code has expired.",
+        ));
+    }
+    if form.get("redirect_uri") != payload.redirect_uri.as_deref() {
+        return Err(EntraError::bad_request(
+            "invalid_grant",
+            50011,
+            "The redirect URI does not match the one the code was issued for.",
+        ));
+    }
+    if let Some((challenge, method)) = &payload.challenge {
+        let verifier = form.get("code_verifier").unwrap_or_default();
+        if !pkce_matches(verifier, challenge, method) {
+            return Err(EntraError::bad_request("invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request."));
+        }
+    }
+    let user = user_of(state, &payload).await?;
+    let redeemed = GrantPayload {
+        state: GrantState::Redeemed,
+        ..payload.clone()
+    };
+    if !advance(state, &record, redeemed).await? {
+        return Err(EntraError::bad_request(
+            "invalid_grant",
+            54005,
+            "OAuth2 Authorization code was already redeemed, please retry with a new valid code.",
+        ));
+    }
+    let nonce = payload.nonce.clone();
+    respond(
+        state,
+        Issue {
+            endpoint,
+            base,
+            target: payload.target.clone(),
+            app: &app,
+            user: Some(&user),
+            nonce,
+        },
+    )
+    .await
+}
+
+/// A user code: eight letters without look-alikes, as `ABCD-EFGH`.
+fn new_user_code() -> String {
+    const ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
+    let mut rng = rand::thread_rng();
+    let mut bytes = [0u8; 8];
+    rng.fill_bytes(&mut bytes);
+    let letters: String = bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    format!("{}-{}", &letters[..4], &letters[4..])
+}
+
+/// Folds a user code as typed (any case, with or without the hyphen or spaces).
+pub fn fold_user_code(code: &str) -> String {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .flat_map(|c| c.to_uppercase())
+        .collect()
+}
+
+/// A new device code and its user code.
+pub async fn issue_device_code(
+    state: &AppState,
+    payload: GrantPayload,
+) -> Result<(String, String), EntraError> {
+    let device_code = new_secret("pddc");
+    let user_code = new_user_code();
+    let key = grant_key(&device_code);
+    let payload = GrantPayload {
+        user_code: Some(user_code.clone()),
+        ..payload
+    };
+    store_grant(state, "device", key.clone(), &payload, DEVICE_CODE_SECS).await?;
+    let pointer = serde_json::json!({"device": key}).to_string();
+    state
+        .store
+        .put_grant(GrantRecord {
+            kind: "user_code".to_owned(),
+            key: fold_user_code(&user_code),
+            payload: pointer,
+            expires_at: now_secs() + DEVICE_CODE_SECS,
+        })
+        .await
+        .map_err(|e| EntraError::unavailable(&e))?;
+    Ok((device_code, user_code))
+}
+
+/// Approves (or declines) the device code a user typed, for that user.
+pub async fn decide_device_code(
+    state: &AppState,
+    user_code: &str,
+    user: &UserRecord,
+    approve: bool,
+) -> Result<(), EntraError> {
+    let invalid = || {
+        EntraError::bad_request(
+            "invalid_grant",
+            70000,
+            "That code is not valid, or has expired or been used.",
+        )
+    };
+    let pointer = state
+        .store
+        .grant("user_code", &fold_user_code(user_code))
+        .await
+        .map_err(|e| EntraError::unavailable(&e))?
+        .ok_or_else(invalid)?;
+    let device_key = serde_json::from_str::<serde_json::Value>(&pointer.payload)
+        .ok()
+        .and_then(|v| v["device"].as_str().map(str::to_owned))
+        .ok_or_else(invalid)?;
+    let (record, payload, expired) = load(state, "device", &device_key)
+        .await?
+        .ok_or_else(invalid)?;
+    if expired || payload.state != GrantState::Pending {
+        return Err(invalid());
+    }
+    if !payload.tenant.is_empty() && payload.tenant != user.tenant_id {
+        return Err(EntraError::bad_request(
+            "invalid_grant",
+            50034,
+            "The user does not belong to the tenant this code was issued for.",
+        ));
+    }
+    let next = GrantPayload {
+        state: if approve {
+            GrantState::Approved
+        } else {
+            GrantState::Declined
+        },
+        tenant: user.tenant_id.clone(),
+        user: Some(user.object_id.clone()),
+        ..payload.clone()
+    };
+    if advance(state, &record, next).await? {
+        Ok(())
+    } else {
+        Err(invalid())
+    }
+}
+
+/// The device-code grant: polled until the user decides.
+pub async fn redeem_device_code(
+    state: &AppState,
+    tenant: &str,
+    form: &Form,
+    endpoint: Endpoint,
+    base: String,
+) -> Result<Response, EntraError> {
+    let tenant = resolve_tenant(state, tenant, true).await?;
+    let code = form
+        .get("device_code")
+        .or_else(|| form.get("code"))
+        .ok_or_else(|| EntraError::missing("device_code"))?;
+    let (record, payload, expired) =
+        load(state, "device", &grant_key(code))
+            .await?
+            .ok_or_else(|| {
+                EntraError::bad_request(
+                    "invalid_grant",
+                    70000,
+                    "The provided value for 'device_code' is not valid.",
+                )
+            })?;
+    let (client_id, _) = form.client()?;
+    if client_id != payload.client {
+        return Err(EntraError::bad_request(
+            "invalid_grant",
+            70000,
+            "The device code was issued to another client.",
+        ));
+    }
+    if payload.state == GrantState::Redeemed {
+        return Err(EntraError::bad_request(
+            "invalid_grant",
+            54005,
+            "The device code has already been redeemed.",
+        ));
+    }
+    if expired {
+        return Err(EntraError::bad_request(
+            "expired_token",
+            70020,
+            "The device code has expired: the user did not sign in in time.",
+        ));
+    }
+    match payload.state {
+        GrantState::Pending => {
+            return Err(EntraError::bad_request(
+                "authorization_pending",
+                70016,
+                "The user has not yet signed in with the code.",
+            ));
+        }
+        GrantState::Declined => {
+            return Err(EntraError::bad_request(
+                "authorization_declined",
+                70000,
+                "The user declined the sign-in.",
+            ));
+        }
+        _ => {}
+    }
+    if !tenant.admits(&payload.tenant) {
+        return Err(EntraError::bad_request(
+            "invalid_grant",
+            70000,
+            "The device code was issued in another tenant.",
+        ));
+    }
+    let app = authenticate_client(state, form, &payload.tenant, ClientAuth::SecretIfSent).await?;
+    let user = user_of(state, &payload).await?;
+    let redeemed = GrantPayload {
+        state: GrantState::Redeemed,
+        ..payload.clone()
+    };
+    if !advance(state, &record, redeemed).await? {
+        return Err(EntraError::bad_request(
+            "invalid_grant",
+            54005,
+            "The device code has already been redeemed.",
+        ));
+    }
+    respond(
+        state,
+        Issue {
+            endpoint,
+            base,
+            target: payload.target.clone(),
+            app: &app,
+            user: Some(&user),
+            nonce: None,
+        },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_s256_and_plain() {
+        // Challenge computed independently (base64url of SHA-256 of the verifier).
+        let verifier = "dBjftJeZ4CVP-mJ92K1qUdaVeUk7PuWOPeZ5cJyW8ss";
+        assert!(pkce_matches(
+            verifier,
+            "HMrzltZWELX4joYSDnfS33vXzvg1o-bV_xKqj3TI0O0",
+            "S256"
+        ));
+        assert!(!pkce_matches(
+            "other",
+            "HMrzltZWELX4joYSDnfS33vXzvg1o-bV_xKqj3TI0O0",
+            "S256"
+        ));
+        assert!(pkce_matches("abc", "abc", "plain"));
+    }
+
+    #[test]
+    fn user_codes_fold() {
+        let code = new_user_code();
+        assert_eq!(code.len(), 9);
+        assert_eq!(
+            fold_user_code(&code.to_lowercase().replace('-', " ")),
+            fold_user_code(&code)
+        );
+    }
+}

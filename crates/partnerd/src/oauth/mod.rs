@@ -1,0 +1,624 @@
+//! The Entra-shaped token service.
+//!
+//! - `POST /{tenant}/oauth2/token` (v1, `resource`) and `POST /{tenant}/oauth2/v2.0/token`
+//!   (v2, `scope`), with the grants `client_credentials`, `password`, `refresh_token`,
+//!   `authorization_code` (with PKCE) and the device code;
+//! - the sign-in page of the authorization-code flow and the device-code pages ([`pages`]);
+//! - OIDC discovery, user-realm discovery and the JWKS ([`discovery`]).
+//!
+//! `{tenant}` is a tenant id or a partner's domain; `common` and `organizations` stand for
+//! "the user's tenant" in user flows.
+
+pub mod discovery;
+pub mod error;
+pub mod grants;
+pub mod pages;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use partnerd_store::{AppRecord, PartnerRecord, UserRecord};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::auth::{mint, mint_id_token};
+use crate::identity::verify_secret;
+use crate::state::AppState;
+pub use error::EntraError;
+
+/// The address a request came from, when the listener knows it.
+pub struct SourceAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for SourceAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(SourceAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<crate::server::ClientAddr>>()
+                .map(|c| c.0 .0.ip()),
+        ))
+    }
+}
+
+/// Which token endpoint (and so which parameter and response shape) is in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endpoint {
+    /// `/oauth2/...`: `resource`, string lifetimes.
+    V1,
+    /// `/oauth2/v2.0/...`: `scope`, numeric lifetimes.
+    V2,
+}
+
+/// The URL clients reach this server at, from the `Host` header.
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let scheme = if state.settings.tls { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
+/// A form-encoded request to the token service.
+pub struct Form {
+    fields: HashMap<String, String>,
+    /// `client-request-id`, echoed as `correlation_id` in errors.
+    pub correlation_id: String,
+    basic: Option<(String, String)>,
+}
+
+impl Form {
+    /// Parses the body and the headers that matter.
+    pub fn parse(headers: &HeaderMap, body: &[u8]) -> Self {
+        let basic = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Basic ")
+                    .or_else(|| v.strip_prefix("basic "))
+            })
+            .and_then(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .ok()
+            })
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| s.split_once(':').map(|(a, b)| (a.to_owned(), b.to_owned())));
+        Self {
+            fields: form_urlencoded::parse(body).into_owned().collect(),
+            correlation_id: headers
+                .get("client-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .unwrap_or_default(),
+            basic,
+        }
+    }
+
+    /// A non-empty field.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.fields
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A required field.
+    pub fn require(&self, key: &str) -> Result<&str, EntraError> {
+        self.get(key).ok_or_else(|| EntraError::missing(key))
+    }
+
+    /// Client id and secret from the body, or from HTTP Basic authentication.
+    pub fn client(&self) -> Result<(String, Option<String>), EntraError> {
+        if let Some((id, secret)) = &self.basic {
+            return Ok((id.clone(), Some(secret.clone())));
+        }
+        Ok((
+            self.require("client_id")?.to_owned(),
+            self.get("client_secret").map(str::to_owned),
+        ))
+    }
+}
+
+/// The tenant a request names.
+#[derive(Debug, Clone)]
+pub enum TenantRef {
+    /// A partner, by tenant id or domain.
+    Partner(PartnerRecord),
+    /// `common` or `organizations`: the user's own tenant.
+    Any,
+}
+
+impl TenantRef {
+    /// The tenant id, unless any tenant goes.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::Partner(p) => Some(&p.tenant_id),
+            Self::Any => None,
+        }
+    }
+
+    /// Whether a user of `tenant_id` may sign in here.
+    pub fn admits(&self, tenant_id: &str) -> bool {
+        self.id().is_none_or(|id| id == tenant_id)
+    }
+}
+
+/// Resolves `{tenant}`; `allow_any` admits `common` and `organizations`.
+pub async fn resolve_tenant(
+    state: &AppState,
+    tenant: &str,
+    allow_any: bool,
+) -> Result<TenantRef, EntraError> {
+    if allow_any && matches!(tenant, "common" | "organizations") {
+        return Ok(TenantRef::Any);
+    }
+    let found = if uuid::Uuid::parse_str(tenant).is_ok() {
+        state.store.partner(tenant).await
+    } else {
+        state.store.partner_by_domain(tenant).await
+    };
+    match found.map_err(|e| EntraError::unavailable(&e))? {
+        Some(p) => Ok(TenantRef::Partner(p)),
+        None => Err(EntraError::bad_request(
+            "invalid_request",
+            90002,
+            format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+        )),
+    }
+}
+
+/// How a client must prove itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// A confidential client: the secret is required.
+    Secret,
+    /// A public client may send no secret (password, refresh, device and PKCE flows); a
+    /// secret that is sent must still be right.
+    SecretIfSent,
+}
+
+/// Finds the app in the tenant and checks its secret.
+pub async fn authenticate_client(
+    state: &AppState,
+    form: &Form,
+    tenant_id: &str,
+    auth: ClientAuth,
+) -> Result<AppRecord, EntraError> {
+    let (client_id, secret) = form.client()?;
+    let app = state
+        .store
+        .app(&client_id)
+        .await
+        .map_err(|e| EntraError::unavailable(&e))?
+        .filter(|a| a.tenant_id == tenant_id)
+        .ok_or_else(|| {
+            EntraError::bad_request(
+                "unauthorized_client",
+                700016,
+                format!("Application with identifier '{client_id}' was not found in the directory '{tenant_id}'."),
+            )
+        })?;
+    match (secret, auth) {
+        (Some(secret), _) if verify_secret(&secret, &app.secret_hash) => Ok(app),
+        (None, ClientAuth::SecretIfSent) => Ok(app),
+        (None, ClientAuth::Secret) => Err(EntraError::bad_request(
+            "invalid_client",
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        )
+        .status(StatusCode::UNAUTHORIZED)),
+        (Some(_), _) => Err(EntraError::bad_request(
+            "invalid_client",
+            7000215,
+            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+        )
+        .status(StatusCode::UNAUTHORIZED)),
+    }
+}
+
+/// Checks a user's password under the lockout policy.
+pub fn check_password(
+    state: &AppState,
+    user: &UserRecord,
+    password: &str,
+    source: Option<IpAddr>,
+) -> Result<(), EntraError> {
+    if state.lockout.is_locked(&user.upn, source) {
+        return Err(EntraError::bad_request(
+            "invalid_grant",
+            50053,
+            "Your account is locked because you've tried to sign in too many times with an incorrect user ID or password.",
+        ));
+    }
+    if verify_secret(password, &user.password_hash) {
+        state.lockout.succeeded(&user.upn);
+        Ok(())
+    } else {
+        state.lockout.failed(&user.upn, source);
+        Err(EntraError::bad_request(
+            "invalid_grant",
+            50126,
+            "Error validating credentials due to invalid username or password.",
+        ))
+    }
+}
+
+/// Finds a user the tenant admits.
+pub async fn find_user(
+    state: &AppState,
+    tenant: &TenantRef,
+    upn: &str,
+) -> Result<UserRecord, EntraError> {
+    state
+        .store
+        .user_by_upn(upn)
+        .await
+        .map_err(|e| EntraError::unavailable(&e))?
+        .filter(|u| tenant.admits(&u.tenant_id))
+        .ok_or_else(|| {
+            EntraError::bad_request(
+                "invalid_grant",
+                50034,
+                format!("The user account {upn} does not exist in the directory."),
+            )
+        })
+}
+
+/// What a token is for: its audience and the scope to echo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Target {
+    /// The access token's audience.
+    pub audience: String,
+    /// The scope string echoed in v2 responses (the requested API scope and OIDC scopes).
+    pub scope: String,
+    /// Whether an ID token was asked for (`openid`).
+    pub openid: bool,
+    /// Whether a refresh token was asked for (`offline_access`; always on v1 user flows).
+    pub offline: bool,
+}
+
+const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "offline_access", "email"];
+
+/// Reads `resource` (v1) or `scope` (v2) into a target.
+pub fn target(state: &AppState, form: &Form, endpoint: Endpoint) -> Result<Target, EntraError> {
+    let cloud = state.settings.cloud;
+    let unknown = |what: &str| {
+        EntraError::bad_request(
+            "invalid_resource",
+            500011,
+            format!("The resource principal named {what} was not found in the tenant."),
+        )
+    };
+    match endpoint {
+        Endpoint::V1 => {
+            let resource = form.require("resource")?;
+            let audience = cloud
+                .audience_for(resource)
+                .ok_or_else(|| unknown(resource))?;
+            let openid = form
+                .get("scope")
+                .is_some_and(|s| s.split_whitespace().any(|x| x == "openid"));
+            Ok(Target {
+                audience: audience.to_owned(),
+                scope: "user_impersonation".to_owned(),
+                openid,
+                offline: true,
+            })
+        }
+        Endpoint::V2 => {
+            let scope = form.require("scope")?;
+            let words: Vec<&str> = scope.split_whitespace().collect();
+            let api: Vec<&str> = words
+                .iter()
+                .copied()
+                .filter(|w| !OIDC_SCOPES.contains(w))
+                .collect();
+            let [api_scope] = api.as_slice() else {
+                return Err(EntraError::bad_request(
+                    "invalid_scope",
+                    70011,
+                    format!("The provided value for the input parameter 'scope' is not valid: name exactly one {} scope.", cloud.resource()),
+                ));
+            };
+            let (resource, permission) = api_scope
+                .rsplit_once('/')
+                .ok_or_else(|| unknown(api_scope))?;
+            if !matches!(permission, ".default" | "user_impersonation") {
+                return Err(EntraError::bad_request(
+                    "invalid_scope",
+                    70011,
+                    format!("The scope {api_scope} is not valid: use {}/.default or /user_impersonation.", cloud.resource()),
+                ));
+            }
+            let audience = cloud
+                .audience_for(resource)
+                .ok_or_else(|| unknown(resource))?;
+            Ok(Target {
+                audience: audience.to_owned(),
+                scope: (*api_scope).to_owned(),
+                openid: words.contains(&"openid"),
+                offline: words.contains(&"offline_access"),
+            })
+        }
+    }
+}
+
+/// Everything needed to answer a successful token request.
+pub struct Issue<'a> {
+    /// Endpoint shape.
+    pub endpoint: Endpoint,
+    /// This server's URL as the client sees it.
+    pub base: String,
+    /// Audience and scope.
+    pub target: Target,
+    /// The app.
+    pub app: &'a AppRecord,
+    /// The user, for app+user tokens.
+    pub user: Option<&'a UserRecord>,
+    /// OIDC nonce of the authorization request.
+    pub nonce: Option<String>,
+}
+
+#[derive(Serialize)]
+struct V1Token {
+    token_type: &'static str,
+    expires_in: String,
+    ext_expires_in: String,
+    expires_on: String,
+    not_before: String,
+    resource: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'static str>,
+    access_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
+}
+
+#[derive(Serialize)]
+struct V2Token {
+    token_type: &'static str,
+    scope: String,
+    expires_in: i64,
+    ext_expires_in: i64,
+    access_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_info: Option<String>,
+}
+
+fn minting_failed(e: String) -> EntraError {
+    tracing::error!(error = %e, "token minting failed");
+    EntraError::bad_request("server_error", 90033, "The token could not be issued.")
+        .status(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// Mints the tokens of a successful request and renders the response.
+pub async fn respond(state: &AppState, issue: Issue<'_>) -> Result<Response, EntraError> {
+    state.keys.refresh_if_stale().await;
+    let settings = &state.settings;
+    let (access_token, claims) = mint(
+        &state.keys,
+        settings,
+        &issue.target.audience,
+        issue.app,
+        issue.user,
+    )
+    .map_err(minting_failed)?;
+    let mut refresh_token = None;
+    let mut id_token = None;
+    let mut client_info = None;
+    if let Some(user) = issue.user {
+        if issue.target.offline {
+            refresh_token = Some(
+                grants::issue_refresh_token(state, issue.endpoint, &issue.target, issue.app, user)
+                    .await?,
+            );
+        }
+        if issue.target.openid {
+            let issuer = match issue.endpoint {
+                Endpoint::V2 => format!("{}/{}/v2.0", issue.base, user.tenant_id),
+                Endpoint::V1 => settings.cloud.issuer(&user.tenant_id),
+            };
+            id_token = Some(
+                mint_id_token(
+                    &state.keys,
+                    settings,
+                    &issuer,
+                    issue.app,
+                    user,
+                    issue.nonce.as_deref(),
+                )
+                .map_err(minting_failed)?,
+            );
+            let info =
+                serde_json::json!({"uid": user.object_id, "utid": user.tenant_id}).to_string();
+            client_info = Some(URL_SAFE_NO_PAD.encode(info));
+        }
+    }
+    let lifetime = settings.access_token_secs - 1;
+    Ok(match issue.endpoint {
+        Endpoint::V1 => Json(V1Token {
+            token_type: "Bearer",
+            expires_in: lifetime.to_string(),
+            ext_expires_in: lifetime.to_string(),
+            expires_on: claims.exp.to_string(),
+            not_before: claims.nbf.to_string(),
+            resource: issue.target.audience.clone(),
+            scope: issue.user.is_some().then_some("user_impersonation"),
+            access_token,
+            refresh_token,
+            id_token,
+        })
+        .into_response(),
+        Endpoint::V2 => {
+            let mut scope = issue.target.scope.clone();
+            for (wanted, word) in [
+                (issue.target.openid, "openid profile"),
+                (issue.target.offline, "offline_access"),
+            ] {
+                if wanted && issue.user.is_some() {
+                    scope.push(' ');
+                    scope.push_str(word);
+                }
+            }
+            Json(V2Token {
+                token_type: "Bearer",
+                scope,
+                expires_in: lifetime,
+                ext_expires_in: lifetime,
+                access_token,
+                refresh_token,
+                id_token,
+                client_info,
+            })
+            .into_response()
+        }
+    })
+}
+
+/// Hash under which a secret grant is stored.
+pub fn grant_key(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `POST /{tenant}/oauth2/token`.
+pub async fn token_v1(
+    state: State<AppState>,
+    tenant: Path<String>,
+    source: SourceAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    token(state, tenant, source, headers, body, Endpoint::V1).await
+}
+
+/// `POST /{tenant}/oauth2/v2.0/token`.
+pub async fn token_v2(
+    state: State<AppState>,
+    tenant: Path<String>,
+    source: SourceAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    token(state, tenant, source, headers, body, Endpoint::V2).await
+}
+
+async fn token(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    SourceAddr(source): SourceAddr,
+    headers: HeaderMap,
+    body: Bytes,
+    endpoint: Endpoint,
+) -> Response {
+    let form = Form::parse(&headers, &body);
+    let base = base_url(&state, &headers);
+    let outcome = match form.require("grant_type") {
+        Err(e) => Err(e),
+        Ok(grant) => match grant {
+            "client_credentials" => {
+                client_credentials(&state, &tenant, &form, endpoint, base).await
+            }
+            "password" => password(&state, &tenant, &form, endpoint, base, source).await,
+            "refresh_token" => {
+                grants::redeem_refresh_token(&state, &tenant, &form, endpoint, base).await
+            }
+            "authorization_code" => {
+                grants::redeem_code(&state, &tenant, &form, endpoint, base).await
+            }
+            "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => {
+                grants::redeem_device_code(&state, &tenant, &form, endpoint, base).await
+            }
+            other => Err(EntraError::bad_request(
+                "unsupported_grant_type",
+                70003,
+                format!("The app requested an unsupported grant type '{other}'."),
+            )),
+        },
+    };
+    outcome.unwrap_or_else(|mut e| {
+        e.correlation_id = form.correlation_id.clone();
+        e.into_response()
+    })
+}
+
+async fn client_credentials(
+    state: &AppState,
+    tenant: &str,
+    form: &Form,
+    endpoint: Endpoint,
+    base: String,
+) -> Result<Response, EntraError> {
+    let target = target(state, form, endpoint)?;
+    let tenant = resolve_tenant(state, tenant, false).await?;
+    let app = authenticate_client(
+        state,
+        form,
+        tenant.id().unwrap_or_default(),
+        ClientAuth::Secret,
+    )
+    .await?;
+    respond(
+        state,
+        Issue {
+            endpoint,
+            base,
+            target,
+            app: &app,
+            user: None,
+            nonce: None,
+        },
+    )
+    .await
+}
+
+async fn password(
+    state: &AppState,
+    tenant: &str,
+    form: &Form,
+    endpoint: Endpoint,
+    base: String,
+    source: Option<IpAddr>,
+) -> Result<Response, EntraError> {
+    let target = target(state, form, endpoint)?;
+    let tenant = resolve_tenant(state, tenant, true).await?;
+    let upn = form.require("username")?;
+    let password = form.require("password")?;
+    // The user decides the tenant under `common`; the password is checked only after the
+    // client has authenticated.
+    let user = find_user(state, &tenant, upn).await?;
+    let app = authenticate_client(state, form, &user.tenant_id, ClientAuth::SecretIfSent).await?;
+    check_password(state, &user, password, source)?;
+    respond(
+        state,
+        Issue {
+            endpoint,
+            base,
+            target,
+            app: &app,
+            user: Some(&user),
+            nonce: None,
+        },
+    )
+    .await
+}
