@@ -111,7 +111,8 @@ pub trait CustomerStore: Send + Sync {
     ) -> StoreResult<CustomerView>;
     /// Deletes a customer, its profiles, relationships and domain. False if it did not exist.
     async fn delete_customer(&self, customer_id: &str) -> StoreResult<bool>;
-    /// Compare-and-swap of the billing profile: written only if the stored ETag matches.
+    /// Compare-and-swap of the billing profile: written only if the stored ETag matches. The
+    /// profile keeps its stored id; `new_etag` is adjusted if it equals the current one.
     async fn update_billing_profile(
         &self,
         partner_id: &str,

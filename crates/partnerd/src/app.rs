@@ -1,6 +1,7 @@
 //! The router: every route of the API, the token service and the control plane, wrapped in
 //! path normalisation and the wire layer.
 
+use axum::extract::Request;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, head, post};
 use axum::{Json, Router};
@@ -13,8 +14,11 @@ use crate::oauth::{discovery, pages};
 use crate::state::AppState;
 use crate::{customers, domains, oauth, paths, profiles, relationships};
 
+/// The application: the router behind path normalisation.
+pub type App = tower::util::MapRequest<Router, fn(Request) -> Request>;
+
 /// Builds the whole application over its state.
-pub fn build_app(state: AppState) -> Router {
+pub fn build_app(state: AppState) -> App {
     let routes = Router::new()
         .route(
             "/v1/customers",
@@ -76,11 +80,9 @@ pub fn build_app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), wire_layer))
         .with_state(state);
-    // Paths are normalised before routing: an outer router whose only service is the
-    // normalising wrapper around the real one.
-    let normalised =
-        tower::util::MapRequestLayer::new(paths::normalise::<axum::body::Body>).layer(routes);
-    Router::new().fallback_service(normalised)
+    // Paths are normalised before routing, so the wrapper sits outside the router.
+    let normalise: fn(Request) -> Request = paths::normalise::<axum::body::Body>;
+    tower::util::MapRequestLayer::new(normalise).layer(routes)
 }
 
 async fn not_found() -> ApiError {

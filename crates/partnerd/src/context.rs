@@ -61,6 +61,14 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
+/// A new random GUID from the thread's userspace generator (no system call per request).
+pub fn new_guid() -> String {
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
 /// A new correlation vector base, as the real service mints them (`ObwhuhD2tUKJoM+Z.0`).
 fn new_cv() -> String {
     let mut bytes = [0u8; 12];
@@ -81,17 +89,18 @@ pub async fn wire_layer(
     let ctx = RequestContext {
         correlation_id: header(headers, "ms-correlationid")
             .map(str::to_owned)
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            .unwrap_or_else(new_guid),
         request_id: header(headers, "ms-requestid")
             .map(str::to_owned)
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            .unwrap_or_else(new_guid),
         cv: header(headers, "ms-cv")
             .map(|cv| format!("{cv}.1"))
             .unwrap_or_else(new_cv),
         format: Format::Json,
     };
     let accept = header(headers, "accept").map(str::to_owned);
-    let span = tracing::info_span!(
+    // A debug span: at the default level it costs nothing; warnings carry the ids themselves.
+    let span = tracing::debug_span!(
         "request",
         method = %request.method(),
         path = %request.uri().path(),

@@ -60,20 +60,20 @@ pub async fn put_billing(
 ) -> ApiResult<Reply<CustomerBillingProfile>> {
     let id = tenant_guid(&id)?;
     let condition = precondition(&headers, &body)?;
-    let mut profile = validate::billing_update(&body)?;
+    let profile = validate::billing_update(&body)?;
     let Some(condition) = condition else {
         related(&state, &caller, &id).await?;
         return Err(ApiError::etag_mismatch());
     };
-    let current = related(&state, &caller, &id).await?;
-    profile.id = current.billing.id.clone();
-    let mut new_etag: i64 = rand::random();
-    while new_etag == current.etag {
-        new_etag = rand::random();
-    }
     let view = state
         .store
-        .update_billing_profile(&caller.partner.tenant_id, &id, condition, profile, new_etag)
+        .update_billing_profile(
+            &caller.partner.tenant_id,
+            &id,
+            condition,
+            profile,
+            rand::random(),
+        )
         .await
         .map_err(|e| match e {
             StoreError::EtagMismatch => ApiError::etag_mismatch(),

@@ -53,7 +53,9 @@ where
 {
     axum::serve(
         listener,
-        build_app(state).into_make_service_with_connect_info::<ClientAddr>(),
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<ClientAddr>(
+            build_app(state),
+        ),
     )
     .with_graceful_shutdown(shutdown)
     .await

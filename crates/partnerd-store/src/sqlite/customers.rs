@@ -71,7 +71,7 @@ impl CustomerStore for SqliteStore {
         let company_json = to_json(&new.company)?;
         let billing_json = to_json(&new.billing)?;
         let name_fold = fold(new.company.company_name.as_deref().unwrap_or_default());
-        self.write(|tx| {
+        self.write(move |tx| {
             if let Some(cap) = cap.filter(|c| *c > 0) {
                 let held: u32 = tx
                     .prepare_cached("SELECT COUNT(*) FROM customer_partners WHERE partner_id = ?1 AND role = 'reseller'")
@@ -172,7 +172,9 @@ impl CustomerStore for SqliteStore {
         customer_id: &str,
         removal: RelationshipRemoval,
     ) -> StoreResult<CustomerView> {
-        self.write(|tx| {
+        let (partner_id, customer_id) = (partner_id.to_owned(), customer_id.to_owned());
+        self.write(move |tx| {
+            let (partner_id, customer_id) = (partner_id.as_str(), customer_id.as_str());
             let mut view = related(tx, partner_id, customer_id)?;
             if removal.reseller {
                 tx.execute(
@@ -197,7 +199,8 @@ impl CustomerStore for SqliteStore {
     }
 
     async fn delete_customer(&self, customer_id: &str) -> StoreResult<bool> {
-        self.write(|tx| {
+        let customer_id = customer_id.to_owned();
+        self.write(move |tx| {
             let n = tx
                 .execute("DELETE FROM customers WHERE id = ?1", [customer_id])
                 .map_err(map_err)?;
@@ -214,8 +217,9 @@ impl CustomerStore for SqliteStore {
         profile: BillingProfile,
         new_etag: i64,
     ) -> StoreResult<CustomerView> {
-        let billing_json = to_json(&profile)?;
-        self.write(|tx| {
+        let (partner_id, customer_id) = (partner_id.to_owned(), customer_id.to_owned());
+        self.write(move |tx| {
+            let (partner_id, customer_id) = (partner_id.as_str(), customer_id.as_str());
             let mut view = related(tx, partner_id, customer_id)?;
             let matches = match expected {
                 EtagCondition::Any => true,
@@ -226,6 +230,17 @@ impl CustomerStore for SqliteStore {
             if !matches {
                 return Err(StoreError::EtagMismatch);
             }
+            // The profile keeps its id, and the ETag always changes.
+            let profile = BillingProfile {
+                id: view.billing.id.clone(),
+                ..profile
+            };
+            let new_etag = if new_etag == view.etag {
+                new_etag.wrapping_add(1)
+            } else {
+                new_etag
+            };
+            let billing_json = to_json(&profile)?;
             tx.prepare_cached("UPDATE customers SET billing = ?1, etag = ?2 WHERE seq = ?3")
                 .and_then(|mut s| s.execute(params![billing_json, new_etag, view.seq]))
                 .map_err(map_err)?;

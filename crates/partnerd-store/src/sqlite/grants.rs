@@ -21,7 +21,7 @@ fn now() -> i64 {
 #[async_trait]
 impl GrantStore for SqliteStore {
     async fn put_grant(&self, grant: GrantRecord) -> StoreResult<()> {
-        self.write(|tx| {
+        self.write(move |tx| {
             tx.prepare_cached("DELETE FROM grants WHERE expires_at < ?1")
                 .and_then(|mut s| s.execute([now() - KEEP_EXPIRED_SECS]))
                 .map_err(map_err)?;
@@ -69,7 +69,9 @@ impl GrantStore for SqliteStore {
         expected: &str,
         new: &str,
     ) -> StoreResult<bool> {
-        self.write(|tx| {
+        let (kind, key) = (kind.to_owned(), key.to_owned());
+        let (expected, new) = (expected.to_owned(), new.to_owned());
+        self.write(move |tx| {
             let n = tx
                 .prepare_cached(
                     "UPDATE grants SET payload = ?4 WHERE kind = ?1 AND key = ?2 AND payload = ?3",

@@ -1,16 +1,17 @@
 //! The embedded SQLite backend.
 //!
-//! One writer connection behind an async mutex and a pool of reader connections, in WAL mode,
-//! so reads never wait for writes. Statements run on the calling task: with the database in
-//! the page cache a statement takes microseconds, less than handing it to a blocking thread
-//! would cost. `busy_timeout` covers the rare case of another process (the `partnerd partner`
-//! CLI) holding the write lock.
+//! A pool of reader connections and one writer thread ([`writer`]) that owns the only write
+//! connection and commits concurrent writes in groups, in WAL mode, so reads never wait for
+//! writes. Reads run on the calling task: with the database in the page cache a statement
+//! takes microseconds, less than handing it to a blocking thread would cost. `busy_timeout`
+//! covers another process (the `partnerd partner` CLI) holding the write lock for a moment.
 
 mod customers;
 mod grants;
 mod migrate;
 mod partners;
 mod rows;
+mod writer;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -18,11 +19,12 @@ use std::sync::Mutex;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{StoreError, StoreResult};
+use writer::Writer;
 
 /// A partnerd store in one SQLite file.
 pub struct SqliteStore {
     path: PathBuf,
-    writer: tokio::sync::Mutex<Connection>,
+    writer: Writer,
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -38,7 +40,7 @@ impl SqliteStore {
         migrate::run(&mut writer)?;
         Ok(Self {
             path,
-            writer: tokio::sync::Mutex::new(writer),
+            writer: Writer::start(writer)?,
             readers: Mutex::new(Vec::new()),
         })
     }
@@ -60,18 +62,13 @@ impl SqliteStore {
         out
     }
 
-    /// Runs `f` in an immediate (write-locking) transaction on the writer connection.
-    async fn write<T>(
-        &self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
-    ) -> StoreResult<T> {
-        let mut conn = self.writer.lock().await;
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(map_err)?;
-        let out = f(&tx)?;
-        tx.commit().map_err(map_err)?;
-        Ok(out)
+    /// Runs `f` in the writer thread's next group commit (see [`writer`]).
+    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.writer.write(f).await
     }
 }
 
@@ -105,7 +102,8 @@ fn connect(path: &std::path::Path) -> StoreResult<Connection> {
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(map_err)?;
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+         PRAGMA mmap_size = 268435456;",
     )
     .map_err(map_err)?;
     conn.set_prepared_statement_cache_capacity(64);

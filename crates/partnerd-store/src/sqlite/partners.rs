@@ -12,7 +12,7 @@ use crate::{KeyStore, PartnerStore};
 #[async_trait]
 impl PartnerStore for SqliteStore {
     async fn create_partner(&self, new: NewPartner) -> StoreResult<()> {
-        self.write(|tx| {
+        self.write(move |tx| {
             let p = &new.partner;
             tx.execute(
                 "INSERT INTO partners (tenant_id, name, mpn_id, kind, customer_cap, domain) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -130,40 +130,45 @@ impl PartnerStore for SqliteStore {
         client_id: &str,
         user_id: Option<&str>,
     ) -> StoreResult<Option<Principal>> {
+        // One statement, so one read transaction: this runs on every API request.
+        let sql = "SELECT p.tenant_id, p.name, p.mpn_id, p.kind, p.customer_cap, p.domain, \
+                   EXISTS (SELECT 1 FROM apps a WHERE a.client_id = ?2 AND a.tenant_id = p.tenant_id), \
+                   u.object_id, u.tenant_id, u.upn, u.password_hash, u.mfa \
+                   FROM partners p LEFT JOIN users u ON u.object_id = ?3 AND u.tenant_id = p.tenant_id \
+                   WHERE p.tenant_id = ?1";
         self.read(|c| {
-            let partner = c
-                .prepare_cached(&format!(
-                    "SELECT {PARTNER_COLUMNS} FROM partners WHERE tenant_id = ?1"
-                ))
-                .and_then(|mut s| s.query_row([tenant_id], rows::partner).optional())
-                .map_err(map_err)?;
-            let Some(partner) = partner else {
-                return Ok(None);
-            };
-            let app_known = c
-                .prepare_cached("SELECT 1 FROM apps WHERE client_id = ?1 AND tenant_id = ?2")
-                .and_then(|mut s| s.exists(params![client_id, tenant_id]))
-                .map_err(map_err)?;
-            let user = match user_id {
-                Some(oid) => c
-                    .prepare_cached(&format!(
-                        "SELECT {USER_COLUMNS} FROM users WHERE object_id = ?1 AND tenant_id = ?2"
-                    ))
-                    .and_then(|mut s| s.query_row(params![oid, tenant_id], rows::user).optional())
-                    .map_err(map_err)?,
-                None => None,
-            };
-            Ok(Some(Principal {
-                partner,
-                app_known,
-                user,
-            }))
+            c.prepare_cached(sql)
+                .and_then(|mut s| {
+                    s.query_row(params![tenant_id, client_id, user_id], |r| {
+                        let partner = rows::partner(r)?;
+                        let app_known: bool = r.get(6)?;
+                        let object_id: Option<String> = r.get(7)?;
+                        let user = match object_id {
+                            Some(object_id) => Some(UserRecord {
+                                object_id,
+                                tenant_id: r.get(8)?,
+                                upn: r.get(9)?,
+                                password_hash: r.get(10)?,
+                                mfa: r.get(11)?,
+                            }),
+                            None => None,
+                        };
+                        Ok(Principal {
+                            partner,
+                            app_known,
+                            user,
+                        })
+                    })
+                    .optional()
+                })
+                .map_err(map_err)
         })
     }
 
     async fn link_partners(&self, provider: &str, reseller: &str) -> StoreResult<()> {
-        self.write(|tx| {
-            for id in [provider, reseller] {
+        let (provider, reseller) = (provider.to_owned(), reseller.to_owned());
+        self.write(move |tx| {
+            for id in [provider.as_str(), reseller.as_str()] {
                 let exists = tx
                     .prepare_cached("SELECT 1 FROM partners WHERE tenant_id = ?1")
                     .and_then(|mut s| s.exists([id]))
@@ -236,7 +241,7 @@ impl KeyStore for SqliteStore {
     }
 
     async fn add_signing_key(&self, key: SigningKeyRecord) -> StoreResult<()> {
-        self.write(|tx| {
+        self.write(move |tx| {
             tx.execute(
                 "INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (?1, ?2, ?3)",
                 params![key.kid, key.private_pem, key.created_at],
@@ -248,7 +253,8 @@ impl KeyStore for SqliteStore {
     }
 
     async fn retire_signing_key(&self, kid: &str) -> StoreResult<bool> {
-        self.write(|tx| {
+        let kid = kid.to_owned();
+        self.write(move |tx| {
             let n = tx
                 .execute(
                     "UPDATE signing_keys SET retired = 1 WHERE kid = ?1 AND retired = 0",
@@ -261,7 +267,8 @@ impl KeyStore for SqliteStore {
     }
 
     async fn secret(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>> {
-        self.write(|tx| {
+        let (name, candidate) = (name.to_owned(), candidate.to_vec());
+        self.write(move |tx| {
             tx.execute(
                 "INSERT OR IGNORE INTO secrets (name, value) VALUES (?1, ?2)",
                 params![name, candidate],

@@ -99,7 +99,8 @@ impl KeyRing {
         Ok(ring)
     }
 
-    async fn reload(&self) -> Result<(), StoreError> {
+    /// Reloads the active keys from the store now.
+    pub async fn reload(&self) -> Result<(), StoreError> {
         let records = self.store.signing_keys().await?;
         let loaded: Vec<_> = records
             .iter()

@@ -12,12 +12,13 @@ pub mod keys;
 pub mod lockout;
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use partnerd_store::{AppRecord, PartnerRecord, UserRecord};
+use partnerd_store::{AppRecord, PartnerRecord, Principal, UserRecord};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -35,11 +36,29 @@ pub const SKEW_SECS: i64 = 300;
 #[derive(Debug, Clone)]
 pub struct Caller {
     /// The partner the token belongs to.
-    pub partner: PartnerRecord,
+    pub partner: Arc<PartnerRecord>,
     /// Client id of the app.
     pub app_id: String,
     /// The signed-in user, for app+user tokens.
-    pub user: Option<UserRecord>,
+    pub user: Option<Arc<UserRecord>>,
+}
+
+/// What the store said about a token's subject, shared by the requests that reuse it.
+#[derive(Debug, Clone)]
+struct CachedPrincipal {
+    partner: Arc<PartnerRecord>,
+    app_known: bool,
+    user: Option<Arc<UserRecord>>,
+}
+
+impl From<Principal> for CachedPrincipal {
+    fn from(p: Principal) -> Self {
+        Self {
+            partner: Arc::new(p.partner),
+            app_known: p.app_known,
+            user: p.user.map(Arc::new),
+        }
+    }
 }
 
 impl Caller {
@@ -52,17 +71,24 @@ impl Caller {
     }
 }
 
-/// Verified claims (and the key that signed them) by token hash, until each token expires.
+/// Verified claims (and the key that signed them) by token hash, until each token expires;
+/// and, for [`PRINCIPAL_TTL`], what the store said of the token's partner, app and user.
 #[derive(Default)]
 pub struct TokenCache {
-    entries: RwLock<HashMap<[u8; 32], (Claims, String)>>,
+    entries: RwLock<HashMap<[u8; 32], (Arc<Claims>, String)>>,
+    principals: RwLock<HashMap<[u8; 32], (CachedPrincipal, Instant)>>,
 }
+
+/// How long the store's answer about a token's partner, app and user is reused. New partners
+/// are seen at once (a miss always asks the store); a deleted app or user stops working
+/// within this time.
+pub const PRINCIPAL_TTL: Duration = Duration::from_secs(2);
 
 /// Most tokens remembered; the cache is emptied when it would grow past this.
 const CACHE_CAPACITY: usize = 10_000;
 
 impl TokenCache {
-    fn get(&self, key: &[u8; 32], now: i64) -> Option<(Claims, String)> {
+    fn get(&self, key: &[u8; 32], now: i64) -> Option<(Arc<Claims>, String)> {
         let entries = self.entries.read().ok()?;
         entries
             .get(key)
@@ -70,12 +96,29 @@ impl TokenCache {
             .cloned()
     }
 
-    fn put(&self, key: [u8; 32], claims: Claims, kid: String) {
+    fn put(&self, key: [u8; 32], claims: Arc<Claims>, kid: String) {
         if let Ok(mut entries) = self.entries.write() {
             if entries.len() >= CACHE_CAPACITY {
                 entries.clear();
             }
             entries.insert(key, (claims, kid));
+        }
+    }
+
+    fn principal(&self, key: &[u8; 32]) -> Option<CachedPrincipal> {
+        let entries = self.principals.read().ok()?;
+        entries
+            .get(key)
+            .filter(|(_, at)| at.elapsed() < PRINCIPAL_TTL)
+            .map(|(p, _)| p.clone())
+    }
+
+    fn put_principal(&self, key: [u8; 32], principal: CachedPrincipal) {
+        if let Ok(mut entries) = self.principals.write() {
+            if entries.len() >= CACHE_CAPACITY {
+                entries.clear();
+            }
+            entries.insert(key, (principal, Instant::now()));
         }
     }
 }
@@ -105,7 +148,12 @@ pub fn check_claims(claims: &Claims, settings: &Settings, now: i64) -> Result<()
 }
 
 /// Verified claims of a bearer token, from the cache or by full verification.
-pub async fn verified_claims(token: &str, state: &AppState) -> Result<Claims, ApiError> {
+/// `key` is the SHA-256 of the token.
+pub async fn verified_claims(
+    token: &str,
+    key: [u8; 32],
+    state: &AppState,
+) -> Result<Arc<Claims>, ApiError> {
     let now = now_secs();
     let settings = &state.settings;
     if settings.auth == AuthMode::Claims {
@@ -113,10 +161,9 @@ pub async fn verified_claims(token: &str, state: &AppState) -> Result<Claims, Ap
             ApiError::unauthorized(format!("The access token is not valid: {reason}."))
         })?;
         check_claims(&claims, settings, now)?;
-        return Ok(claims);
+        return Ok(Arc::new(claims));
     }
     state.keys.refresh_if_stale().await;
-    let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
     if let Some((claims, kid)) = state.tokens.get(&key, now) {
         if state.keys.knows(&kid) {
             return Ok(claims);
@@ -129,6 +176,7 @@ pub async fn verified_claims(token: &str, state: &AppState) -> Result<Claims, Ap
         ApiError::unauthorized(format!("The access token is not valid: {reason}."))
     })?;
     check_claims(&claims, settings, now)?;
+    let claims = Arc::new(claims);
     state.tokens.put(key, claims.clone(), kid);
     Ok(claims)
 }
@@ -174,8 +222,8 @@ async fn bootstrap_caller(state: &AppState) -> Result<Caller, ApiError> {
         .next();
     Ok(Caller {
         app_id: app.map(|a| a.client_id).unwrap_or_default(),
-        user,
-        partner,
+        user: user.map(Arc::new),
+        partner: Arc::new(partner),
     })
 }
 
@@ -187,13 +235,24 @@ impl FromRequestParts<AppState> for Caller {
         if state.settings.auth == AuthMode::Off {
             return bootstrap_caller(state).await;
         }
-        let claims = verified_claims(token, state).await?;
-        let user_id = claims.is_app_user().then_some(claims.oid.as_str());
-        let principal = state
-            .store
-            .principal(&claims.tid, &claims.appid, user_id)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("The token's tenant is not a known partner."))?;
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let claims = verified_claims(token, key, state).await?;
+        let principal = match state.tokens.principal(&key) {
+            Some(p) => p,
+            None => {
+                let user_id = claims.is_app_user().then_some(claims.oid.as_str());
+                let p = state
+                    .store
+                    .principal(&claims.tid, &claims.appid, user_id)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::unauthorized("The token's tenant is not a known partner.")
+                    })?;
+                let p = CachedPrincipal::from(p);
+                state.tokens.put_principal(key, p.clone());
+                p
+            }
+        };
         if !principal.app_known {
             return Err(ApiError::unauthorized(
                 "The token's application is not registered with the partner.",
@@ -212,7 +271,7 @@ impl FromRequestParts<AppState> for Caller {
         tracing::Span::current().record("partner", principal.partner.tenant_id.as_str());
         Ok(Caller {
             partner: principal.partner,
-            app_id: claims.appid,
+            app_id: claims.appid.clone(),
             user: principal.user,
         })
     }

@@ -50,6 +50,11 @@ impl Drop for TestServer {
 impl TestServer {
     /// Starts a server with one sandbox partner (cap 75).
     pub async fn start() -> Self {
+        Self::start_with(partnerd::config::Settings::default()).await
+    }
+
+    /// Starts a server with these settings.
+    pub async fn start_with(settings: partnerd::config::Settings) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("partnerd.db");
         let url = format!("sqlite://{}", db_path.display());
@@ -58,7 +63,9 @@ impl TestServer {
         let partner = provision_partner(store.as_ref(), "Fabrikam", PartnerKind::Sandbox, None)
             .await
             .expect("partner");
-        let state = AppState::new(store.clone()).await.expect("state");
+        let state = AppState::with_settings(store.clone(), settings)
+            .await
+            .expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -112,7 +119,7 @@ impl TestServer {
         partnerd::auth::mint(
             &self.state.keys,
             &self.state.settings,
-            partnerd::auth::cloud::PARTNER_CENTER_RESOURCE,
+            self.state.settings.cloud.resource(),
             &app,
             user.as_ref(),
         )
@@ -219,4 +226,25 @@ pub async fn assert_fault(r: Response, status: u16, code: i64) -> Value {
     assert!(!d.is_empty() && d.len() <= 1024);
     assert!(v["data"].is_array());
     v
+}
+
+/// A token-service form request.
+pub async fn token_request(s: &TestServer, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let r = s
+        .request(Method::POST, path)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    status_json(r).await
+}
+
+/// The claims of a JWT, unverified.
+pub fn jwt_claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON claims")
 }

@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod customers;
 mod failures;
+mod flows;
 mod identity;
 mod paging;
 mod profiles;
