@@ -96,6 +96,13 @@ pub trait CustomerStore: Send + Sync {
     ) -> StoreResult<CustomerView>;
     /// A customer as `partner_id` sees it.
     async fn customer(&self, partner_id: &str, customer_id: &str) -> StoreResult<CustomerLookup>;
+    /// Just the billing profile and its ETag, as the partner sees it (the hot read path):
+    /// `CustomerNotFound` or `NoRelationship` otherwise.
+    async fn billing_profile(
+        &self,
+        partner_id: &str,
+        customer_id: &str,
+    ) -> StoreResult<(BillingProfile, i64)>;
     /// One page of the partner's customers after the keyset cursor `after`, oldest first.
     async fn list_customers(
         &self,

@@ -594,6 +594,20 @@ mod cases {
         assert_missing(&store, &p, "00000000-0000-0000-0000-000000000000").await;
         assert_missing(&store, &q, "00000000-0000-0000-0000-000000000000").await;
 
+        // The billing-only read agrees with the full one.
+        let (billing, etag) = store.billing_profile(&p, &new.id).await.unwrap();
+        assert_eq!((billing, etag), (created.billing.clone(), created.etag));
+        assert_err!(
+            store.billing_profile(&q, &new.id).await,
+            StoreError::NoRelationship
+        );
+        assert_err!(
+            store
+                .billing_profile(&p, "00000000-0000-0000-0000-000000000000")
+                .await,
+            StoreError::CustomerNotFound
+        );
+
         let second = create(&store, new_customer(&p, "second.onmicrosoft.com", "Second")).await;
         assert!(second.seq > created.seq, "seq must grow in creation order");
         assert_eq!(related(&store, &p, &second.id).await.seq, second.seq);

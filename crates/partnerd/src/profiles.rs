@@ -20,8 +20,12 @@ pub async fn get_billing(
     Path(id): Path<String>,
 ) -> ApiResult<Reply<CustomerBillingProfile>> {
     let id = tenant_guid(&id)?;
-    let view = related(&state, &caller, &id).await?;
-    Ok(Reply::ok(format, view::billing_profile(&view)).etag(view.etag))
+    let (billing, etag) = state
+        .store
+        .billing_profile(&caller.partner.tenant_id, &id)
+        .await
+        .map_err(customer_error(&id))?;
+    Ok(Reply::ok(format, view::billing_resource(&id, billing, etag)).etag(etag))
 }
 
 /// The precondition of a PUT: `If-Match` wins over the body's `attributes.etag`.

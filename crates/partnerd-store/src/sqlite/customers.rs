@@ -133,6 +133,36 @@ impl CustomerStore for SqliteStore {
         self.read(|c| lookup(c, partner_id, customer_id))
     }
 
+    async fn billing_profile(
+        &self,
+        partner_id: &str,
+        customer_id: &str,
+    ) -> StoreResult<(BillingProfile, i64)> {
+        let sql = "SELECT c.billing, c.etag, r.role IS NOT NULL FROM customers c \
+                   LEFT JOIN customer_partners r ON r.customer_seq = c.seq AND r.partner_id = ?1 \
+                   WHERE c.id = ?2";
+        let row: Option<(String, i64, bool)> = self.read(|c| {
+            c.prepare_cached(sql)
+                .and_then(|mut s| {
+                    s.query_row(params![partner_id, customer_id], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
+                    .optional()
+                })
+                .map_err(map_err)
+        })?;
+        match row {
+            None => Err(StoreError::CustomerNotFound),
+            Some((_, _, false)) => Err(StoreError::NoRelationship),
+            Some((billing, etag, true)) => Ok((
+                serde_json::from_str(&billing).map_err(|e| {
+                    StoreError::Internal(format!("stored billing is unreadable: {e}"))
+                })?,
+                etag,
+            )),
+        }
+    }
+
     async fn list_customers(
         &self,
         partner_id: &str,

@@ -71,11 +71,16 @@ impl Caller {
     }
 }
 
+/// SHA-256 of a bearer token.
+type TokenKey = [u8; 32];
+/// A token's verified claims and the `kid` of the key that signed it.
+type VerifiedToken = (Arc<Claims>, String);
+
 /// Verified claims (and the key that signed them) by token hash, until each token expires;
 /// and, for [`PRINCIPAL_TTL`], what the store said of the token's partner, app and user.
 #[derive(Default)]
 pub struct TokenCache {
-    entries: RwLock<HashMap<[u8; 32], (Arc<Claims>, String)>>,
+    entries: RwLock<HashMap<TokenKey, VerifiedToken>>,
     principals: RwLock<HashMap<[u8; 32], (CachedPrincipal, Instant)>>,
 }
 

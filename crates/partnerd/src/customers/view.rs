@@ -1,6 +1,6 @@
 //! Stored customers rendered as wire resources, from the viewing partner's side.
 
-use partnerd_store::CustomerView;
+use partnerd_store::{BillingProfile, CustomerView};
 use partnerd_wire::{
     Customer, CustomerBillingProfile, CustomerCompanyProfile, CustomerPartnerRelationship,
     ResourceAttributes, ResourceLinks,
@@ -8,16 +8,20 @@ use partnerd_wire::{
 
 /// The billing profile with its links and ETag.
 pub fn billing_profile(view: &CustomerView) -> CustomerBillingProfile {
+    billing_resource(&view.id, view.billing.clone(), view.etag)
+}
+
+/// A stored billing profile of customer `id` as a resource, with links and ETag.
+pub fn billing_resource(id: &str, billing: BillingProfile, etag: i64) -> CustomerBillingProfile {
     CustomerBillingProfile {
         links: Some(ResourceLinks::to_self(format!(
-            "/customers/{}/profiles/billing",
-            view.id
+            "/customers/{id}/profiles/billing"
         ))),
         attributes: Some(ResourceAttributes::with_etag(
             "CustomerBillingProfile",
-            view.etag.to_string(),
+            etag.to_string(),
         )),
-        ..view.billing.clone()
+        ..billing
     }
 }
 
