@@ -164,6 +164,33 @@ pub fn data_dir(url: &str) -> StoreResult<std::path::PathBuf> {
     })
 }
 
+/// Takes the lock that lets only one server at a time work on a SQLite file: the SQLite
+/// backend caches customers in memory, which is right only while this process is the one
+/// writing them. Hold the returned file for as long as the server runs.
+pub fn lock_for_serving(url: &str) -> StoreResult<std::fs::File> {
+    let path = sqlite::parse_url(url)?;
+    let mut lock_path = path.into_os_string();
+    lock_path.push(".serve-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| {
+            StoreError::Config(format!("cannot open {}: {e}", lock_path.to_string_lossy()))
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Config(format!(
+            "another partnerd server is already serving {url}; run one server per SQLite file (use PostgreSQL for several nodes)"
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Config(format!(
+            "cannot lock {}: {e}",
+            lock_path.to_string_lossy()
+        ))),
+    }
+}
+
 fn open_backend(url: &str) -> StoreResult<DynStore> {
     let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
     match scheme {

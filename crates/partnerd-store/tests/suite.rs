@@ -43,6 +43,7 @@ macro_rules! backend_suite {
             ping,
             grants_are_redeemed_once,
             retired_keys_neither_sign_nor_validate,
+            billing_reads_follow_every_write,
         ]);
     };
     (@tests $backend:ident, $fresh:path, [$($case:ident),* $(,)?]) => {
@@ -1359,6 +1360,53 @@ mod cases {
         assert!(!store.retire_signing_key("k2").await.unwrap());
         assert!(!store.retire_signing_key("nope").await.unwrap());
         assert_eq!(kids(store.signing_keys().await.unwrap()), ["k1"]);
+    }
+
+    /// The billing-only read (cached by some backends) sees every write at once.
+    pub(crate) async fn billing_reads_follow_every_write(store: DynStore) {
+        let p = add_partner(&store, "contoso").await;
+        let q = add_partner(&store, "fabrikam").await;
+        let c = create(&store, new_customer(&p, "cached.onmicrosoft.com", "Cached")).await;
+        let (before, etag) = store.billing_profile(&p, &c.id).await.unwrap();
+        let mut changed = before.clone();
+        changed.company_name = Some("Changed".into());
+        store
+            .update_billing_profile(&p, &c.id, EtagCondition::Exactly(etag), changed, etag + 7)
+            .await
+            .unwrap();
+        let (after, new_etag) = store.billing_profile(&p, &c.id).await.unwrap();
+        assert_eq!(after.company_name.as_deref(), Some("Changed"));
+        assert_eq!(new_etag, etag + 7);
+        assert_err!(
+            store.billing_profile(&q, &c.id).await,
+            StoreError::NoRelationship
+        );
+        store
+            .remove_relationship(
+                &p,
+                &c.id,
+                RelationshipRemoval {
+                    reseller: true,
+                    delegated_access: false,
+                },
+            )
+            .await
+            .unwrap();
+        assert_err!(
+            store.billing_profile(&p, &c.id).await,
+            StoreError::NoRelationship
+        );
+        let d = create(
+            &store,
+            new_customer(&p, "deleted.onmicrosoft.com", "Deleted"),
+        )
+        .await;
+        store.billing_profile(&p, &d.id).await.unwrap();
+        assert!(store.delete_customer(&d.id).await.unwrap());
+        assert_err!(
+            store.billing_profile(&p, &d.id).await,
+            StoreError::CustomerNotFound
+        );
     }
 }
 

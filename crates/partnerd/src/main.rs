@@ -233,6 +233,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             tls,
             auth,
         } => {
+            let _serving =
+                partnerd_store::lock_for_serving(&db.database).map_err(|e| e.to_string())?;
             let store = open(&db).await?;
             if let Some(p) = bootstrap(&store).await.map_err(|e| e.to_string())? {
                 println!("Created the bootstrap sandbox partner:");

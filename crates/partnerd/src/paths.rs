@@ -18,11 +18,12 @@ pub fn normalise<B>(mut request: Request<B>) -> Request<B> {
 fn normalised(uri: &Uri) -> Option<Uri> {
     let path = uri.path();
     // Most requests need nothing: check before allocating.
-    let clean = !path.bytes().any(|b| b.is_ascii_uppercase())
-        && !path.contains("//")
-        && (path.len() == 1 || !path.ends_with('/'))
-        && !(path == "/v1.0" || path.starts_with("/v1.0/"));
-    if clean {
+    let needs_work = path.bytes().any(|b| b.is_ascii_uppercase())
+        || path.contains("//")
+        || (path.len() > 1 && path.ends_with('/'))
+        || path == "/v1.0"
+        || path.starts_with("/v1.0/");
+    if !needs_work {
         return None;
     }
     let mut out = path.to_ascii_lowercase();

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::cache::CachedBilling;
 use super::rows::{self, to_json, CUSTOMER_COLUMNS};
 use super::{map_err, SqliteStore};
 use crate::error::{StoreError, StoreResult};
@@ -38,6 +39,33 @@ fn related(c: &Connection, partner_id: &str, customer_id: &str) -> StoreResult<C
         CustomerLookup::Unrelated => Err(StoreError::NoRelationship),
         CustomerLookup::Missing => Err(StoreError::CustomerNotFound),
     }
+}
+
+/// A customer's billing profile, ETag and related partners, from the database.
+fn read_billing(c: &Connection, customer_id: &str) -> StoreResult<Option<CachedBilling>> {
+    let sql = "SELECT c.billing, c.etag, \
+               (SELECT group_concat(r.partner_id, ' ') FROM customer_partners r WHERE r.customer_seq = c.seq) \
+               FROM customers c WHERE c.id = ?1";
+    let row: Option<(String, i64, Option<String>)> = c
+        .prepare_cached(sql)
+        .and_then(|mut s| {
+            s.query_row([customer_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+        })
+        .map_err(map_err)?;
+    row.map(|(billing, etag, partners)| {
+        Ok(CachedBilling {
+            partners: partners
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            billing: serde_json::from_str(&billing)
+                .map_err(|e| StoreError::Internal(format!("stored billing is unreadable: {e}")))?,
+            etag,
+        })
+    })
+    .transpose()
 }
 
 /// The WHERE clause of each filter; `?2` is the cursor, `?3` the limit, `?4` the filter value.
@@ -138,28 +166,23 @@ impl CustomerStore for SqliteStore {
         partner_id: &str,
         customer_id: &str,
     ) -> StoreResult<(BillingProfile, i64)> {
-        let sql = "SELECT c.billing, c.etag, r.role IS NOT NULL FROM customers c \
-                   LEFT JOIN customer_partners r ON r.customer_seq = c.seq AND r.partner_id = ?1 \
-                   WHERE c.id = ?2";
-        let row: Option<(String, i64, bool)> = self.read(|c| {
-            c.prepare_cached(sql)
-                .and_then(|mut s| {
-                    s.query_row(params![partner_id, customer_id], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                    })
-                    .optional()
-                })
-                .map_err(map_err)
-        })?;
-        match row {
+        let entry = match self.billing.get(customer_id) {
+            Some(entry) => Some(entry),
+            None => {
+                let generation = self.billing.generation();
+                let entry = self.read(|c| read_billing(c, customer_id))?;
+                if let Some(entry) = &entry {
+                    self.billing.fill(generation, customer_id, entry.clone());
+                }
+                entry
+            }
+        };
+        match entry {
             None => Err(StoreError::CustomerNotFound),
-            Some((_, _, false)) => Err(StoreError::NoRelationship),
-            Some((billing, etag, true)) => Ok((
-                serde_json::from_str(&billing).map_err(|e| {
-                    StoreError::Internal(format!("stored billing is unreadable: {e}"))
-                })?,
-                etag,
-            )),
+            Some(e) if !e.partners.iter().any(|p| p == partner_id) => {
+                Err(StoreError::NoRelationship)
+            }
+            Some(e) => Ok((e.billing, e.etag)),
         }
     }
 
@@ -202,8 +225,9 @@ impl CustomerStore for SqliteStore {
         customer_id: &str,
         removal: RelationshipRemoval,
     ) -> StoreResult<CustomerView> {
+        let key = customer_id.to_owned();
         let (partner_id, customer_id) = (partner_id.to_owned(), customer_id.to_owned());
-        self.write(move |tx| {
+        let result = self.write(move |tx| {
             let (partner_id, customer_id) = (partner_id.as_str(), customer_id.as_str());
             let mut view = related(tx, partner_id, customer_id)?;
             if removal.reseller {
@@ -225,18 +249,24 @@ impl CustomerStore for SqliteStore {
             }
             Ok(view)
         })
-        .await
+        .await;
+        self.billing.invalidate(&key);
+        result
     }
 
     async fn delete_customer(&self, customer_id: &str) -> StoreResult<bool> {
+        let key = customer_id.to_owned();
         let customer_id = customer_id.to_owned();
-        self.write(move |tx| {
-            let n = tx
-                .execute("DELETE FROM customers WHERE id = ?1", [customer_id])
-                .map_err(map_err)?;
-            Ok(n > 0)
-        })
-        .await
+        let result = self
+            .write(move |tx| {
+                let n = tx
+                    .execute("DELETE FROM customers WHERE id = ?1", [customer_id])
+                    .map_err(map_err)?;
+                Ok(n > 0)
+            })
+            .await;
+        self.billing.invalidate(&key);
+        result
     }
 
     async fn update_billing_profile(
@@ -247,38 +277,42 @@ impl CustomerStore for SqliteStore {
         profile: BillingProfile,
         new_etag: i64,
     ) -> StoreResult<CustomerView> {
+        let key = customer_id.to_owned();
         let (partner_id, customer_id) = (partner_id.to_owned(), customer_id.to_owned());
-        self.write(move |tx| {
-            let (partner_id, customer_id) = (partner_id.as_str(), customer_id.as_str());
-            let mut view = related(tx, partner_id, customer_id)?;
-            let matches = match expected {
-                EtagCondition::Any => true,
-                EtagCondition::Exactly(etag) => etag == view.etag,
-            };
-            // The write lock is held from the read above to the commit, so check-then-write
-            // is one atomic compare-and-swap.
-            if !matches {
-                return Err(StoreError::EtagMismatch);
-            }
-            // The profile keeps its id, and the ETag always changes.
-            let profile = BillingProfile {
-                id: view.billing.id.clone(),
-                ..profile
-            };
-            let new_etag = if new_etag == view.etag {
-                new_etag.wrapping_add(1)
-            } else {
-                new_etag
-            };
-            let billing_json = to_json(&profile)?;
-            tx.prepare_cached("UPDATE customers SET billing = ?1, etag = ?2 WHERE seq = ?3")
-                .and_then(|mut s| s.execute(params![billing_json, new_etag, view.seq]))
-                .map_err(map_err)?;
-            view.billing = profile;
-            view.etag = new_etag;
-            Ok(view)
-        })
-        .await
+        let result = self
+            .write(move |tx| {
+                let (partner_id, customer_id) = (partner_id.as_str(), customer_id.as_str());
+                let mut view = related(tx, partner_id, customer_id)?;
+                let matches = match expected {
+                    EtagCondition::Any => true,
+                    EtagCondition::Exactly(etag) => etag == view.etag,
+                };
+                // The write lock is held from the read above to the commit, so check-then-write
+                // is one atomic compare-and-swap.
+                if !matches {
+                    return Err(StoreError::EtagMismatch);
+                }
+                // The profile keeps its id, and the ETag always changes.
+                let profile = BillingProfile {
+                    id: view.billing.id.clone(),
+                    ..profile
+                };
+                let new_etag = if new_etag == view.etag {
+                    new_etag.wrapping_add(1)
+                } else {
+                    new_etag
+                };
+                let billing_json = to_json(&profile)?;
+                tx.prepare_cached("UPDATE customers SET billing = ?1, etag = ?2 WHERE seq = ?3")
+                    .and_then(|mut s| s.execute(params![billing_json, new_etag, view.seq]))
+                    .map_err(map_err)?;
+                view.billing = profile;
+                view.etag = new_etag;
+                Ok(view)
+            })
+            .await;
+        self.billing.invalidate(&key);
+        result
     }
 
     async fn customer_partners(

@@ -6,6 +6,7 @@
 //! takes microseconds, less than handing it to a blocking thread would cost. `busy_timeout`
 //! covers another process (the `partnerd partner` CLI) holding the write lock for a moment.
 
+mod cache;
 mod customers;
 mod grants;
 mod migrate;
@@ -26,6 +27,7 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Writer,
     readers: Mutex<Vec<Connection>>,
+    billing: cache::BillingCache,
 }
 
 impl SqliteStore {
@@ -42,6 +44,7 @@ impl SqliteStore {
             path,
             writer: Writer::start(writer)?,
             readers: Mutex::new(Vec::new()),
+            billing: cache::BillingCache::default(),
         })
     }
 

@@ -316,6 +316,15 @@ async fn serve_bootstraps_once_and_stops_gracefully() {
 
     // A second start on the same store creates no new partner and prints no credentials.
     let (mut child, lines) = start_serve(dir.path(), port);
+    // And a second server on the same SQLite file at the same time is refused.
+    let other = partnerd()
+        .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
+        .env("PARTNERD_DATABASE", "sqlite://partnerd.db")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!other.status.success());
+    assert!(String::from_utf8_lossy(&other.stderr).contains("already serving"));
     assert!(
         !lines.iter().any(|l| l.contains("client secret")),
         "{lines:?}"
