@@ -45,6 +45,10 @@ pub trait PartnerStore: Send + Sync {
         client_id: &str,
         user_id: Option<&str>,
     ) -> StoreResult<Option<Principal>>;
+    /// Deletes an app registration; false if there was none.
+    async fn delete_app(&self, client_id: &str) -> StoreResult<bool>;
+    /// Deletes a user; false if there was none.
+    async fn delete_user(&self, object_id: &str) -> StoreResult<bool>;
     /// Makes `provider` an indirect provider of `reseller` (idempotent).
     async fn link_partners(&self, provider: &str, reseller: &str) -> StoreResult<()>;
     /// Partners linked to this one, with the direction of each link.

@@ -44,6 +44,7 @@ macro_rules! backend_suite {
             grants_are_redeemed_once,
             retired_keys_neither_sign_nor_validate,
             billing_reads_follow_every_write,
+            apps_and_users_can_be_deleted,
         ]);
     };
     (@tests $backend:ident, $fresh:path, [$($case:ident),* $(,)?]) => {
@@ -1407,6 +1408,27 @@ mod cases {
             store.billing_profile(&p, &d.id).await,
             StoreError::CustomerNotFound
         );
+    }
+
+    pub(crate) async fn apps_and_users_can_be_deleted(store: DynStore) {
+        let new = new_partner("contoso");
+        let (tenant, app, user) = (
+            new.partner.tenant_id.clone(),
+            new.apps[0].client_id.clone(),
+            new.users[0].object_id.clone(),
+        );
+        store.create_partner(new).await.unwrap();
+        assert!(store.delete_app(&app).await.unwrap());
+        assert!(!store.delete_app(&app).await.unwrap());
+        assert!(store.delete_user(&user).await.unwrap());
+        assert!(!store.delete_user(&user).await.unwrap());
+        let p = store
+            .principal(&tenant, &app, Some(&user))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!p.app_known);
+        assert!(p.user.is_none());
     }
 }
 

@@ -165,6 +165,28 @@ impl PartnerStore for SqliteStore {
         })
     }
 
+    async fn delete_app(&self, client_id: &str) -> StoreResult<bool> {
+        let client_id = client_id.to_owned();
+        self.write(move |tx| {
+            let n = tx
+                .execute("DELETE FROM apps WHERE client_id = ?1", [&client_id])
+                .map_err(map_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn delete_user(&self, object_id: &str) -> StoreResult<bool> {
+        let object_id = object_id.to_owned();
+        self.write(move |tx| {
+            let n = tx
+                .execute("DELETE FROM users WHERE object_id = ?1", [&object_id])
+                .map_err(map_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
     async fn link_partners(&self, provider: &str, reseller: &str) -> StoreResult<()> {
         let (provider, reseller) = (provider.to_owned(), reseller.to_owned());
         self.write(move |tx| {

@@ -224,13 +224,23 @@ fn free_port() -> u16 {
 
 /// Starts `partnerd serve`, returns the child and the lines printed before it listened.
 fn start_serve(dir: &std::path::Path, port: u16) -> (std::process::Child, Vec<String>) {
+    start_serve_logging(dir, port, "warn", Stdio::null())
+}
+
+/// Starts `partnerd serve` with a log filter and a destination for its log (stderr).
+fn start_serve_logging(
+    dir: &std::path::Path,
+    port: u16,
+    filter: &str,
+    log: Stdio,
+) -> (std::process::Child, Vec<String>) {
     let mut child = partnerd()
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("PARTNERD_DATABASE", "sqlite://partnerd.db")
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", filter)
         .current_dir(dir)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -330,4 +340,132 @@ async fn serve_bootstraps_once_and_stops_gracefully() {
         "{lines:?}"
     );
     assert!(terminate(&mut child).success());
+}
+
+#[tokio::test]
+async fn keys_rotate_list_and_retire() {
+    let s = TestServer::start().await;
+    let list = || {
+        let (ok, out, err) = run(&["keys", "list", "--database", &s.db_url]);
+        assert!(ok, "{err}");
+        out.lines()
+            .map(|l| l.split('\t').next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let before = list();
+    assert_eq!(before.len(), 1);
+    let (ok, _, err) = run(&["keys", "retire", "--database", &s.db_url, &before[0]]);
+    assert!(!ok && err.contains("only active key"), "{err}");
+    let (ok, out, err) = run(&["keys", "rotate", "--database", &s.db_url]);
+    assert!(ok, "{err}");
+    let new_kid = out.trim().to_owned();
+    assert_eq!(
+        list(),
+        vec![new_kid.clone(), before[0].clone()],
+        "newest first"
+    );
+    let old_token = s.app_token().await;
+    let (ok, _, err) = run(&["keys", "retire", "--database", &s.db_url, &before[0]]);
+    assert!(ok, "{err}");
+    assert_eq!(list(), vec![new_kid]);
+    s.state.keys.reload().await.unwrap();
+    let r = s
+        .authed(Method::GET, "/v1/customers", &old_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let (ok, _, err) = run(&["keys", "retire", "--database", &s.db_url, "no-such-kid"]);
+    assert!(!ok && err.contains("no-such-kid"), "{err}");
+}
+
+#[tokio::test]
+async fn no_secret_password_or_token_reaches_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let port = free_port();
+    let (mut child, lines) = start_serve_logging(dir.path(), port, "trace", Stdio::from(log));
+    let field = |name: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
+            .unwrap()
+    };
+    let (tenant, client, secret) = (
+        field("tenant id:"),
+        field("client id:"),
+        field("client secret:"),
+    );
+    let (user, password) = (field("user name:"), field("user password:"));
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let token = |form: Vec<(&'static str, String)>| {
+        let (http, url) = (http.clone(), format!("{base}/{tenant}/oauth2/v2.0/token"));
+        async move {
+            http.post(url)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let scope = "https://api.partnercenter.microsoft.com/user_impersonation offline_access openid"
+        .to_owned();
+    let wrong = token(vec![
+        ("grant_type", "password".into()),
+        ("client_id", client.clone()),
+        ("username", user.clone()),
+        ("password", format!("{password}x")),
+        ("scope", scope.clone()),
+    ])
+    .await;
+    assert_eq!(wrong["error"], "invalid_grant");
+    let good = token(vec![
+        ("grant_type", "password".into()),
+        ("client_id", client.clone()),
+        ("client_secret", secret.clone()),
+        ("username", user.clone()),
+        ("password", password.clone()),
+        ("scope", scope.clone()),
+    ])
+    .await;
+    let access = good["access_token"].as_str().unwrap().to_owned();
+    let refresh = good["refresh_token"].as_str().unwrap().to_owned();
+    for path in ["/v1/customers", "/v1/customers/not-a-guid", "/nowhere"] {
+        http.get(format!("{base}{path}"))
+            .bearer_auth(&access)
+            .send()
+            .await
+            .unwrap();
+    }
+    let _ = token(vec![
+        ("grant_type", "refresh_token".into()),
+        ("client_id", client.clone()),
+        ("refresh_token", refresh.clone()),
+        ("scope", scope),
+    ])
+    .await;
+    assert!(terminate(&mut child).success());
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        text.lines().count() > 5,
+        "the trace log is not empty: {text}"
+    );
+    for (what, secret_value) in [
+        ("client secret", &secret),
+        ("password", &password),
+        ("access token", &access),
+        ("refresh token", &refresh),
+    ] {
+        assert!(
+            !text.contains(secret_value.as_str()),
+            "the {what} appears in the log"
+        );
+    }
+    // A token's signature alone must not appear either.
+    assert!(!text.contains(access.rsplit('.').next().unwrap()));
 }

@@ -762,3 +762,26 @@ async fn self_signed_tls_serves_https_and_keeps_its_ca() {
     }
     let _ = tx.send(());
 }
+
+#[tokio::test]
+async fn deleted_apps_and_users_lose_access() {
+    let s = TestServer::start().await;
+    let app_token = s.app_token().await;
+    let user_token = s.user_token().await;
+    assert_eq!(api_status(&s, &app_token).await, 200);
+    assert_eq!(api_status(&s, &user_token).await, 200);
+    let user = s
+        .store
+        .user_by_upn(&s.partner.user_name)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(s.store.delete_user(&user.object_id).await.unwrap());
+    // What the store said of a token is reused for at most PRINCIPAL_TTL.
+    tokio::time::sleep(partnerd::auth::PRINCIPAL_TTL + std::time::Duration::from_millis(200)).await;
+    assert_eq!(api_status(&s, &user_token).await, 401, "deleted user");
+    assert_eq!(api_status(&s, &app_token).await, 200);
+    assert!(s.store.delete_app(&s.partner.client_id).await.unwrap());
+    tokio::time::sleep(partnerd::auth::PRINCIPAL_TTL + std::time::Duration::from_millis(200)).await;
+    assert_eq!(api_status(&s, &app_token).await, 401, "deleted app");
+}
