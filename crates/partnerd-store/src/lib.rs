@@ -88,15 +88,39 @@ pub trait GrantStore: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
+/// Responses of writes by `MS-RequestId`, so that a retried request replays instead of
+/// writing twice.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Reserves the key for a request with this fingerprint, for `lease_secs` (after which a
+    /// retry may take it over), or reports what holds it. Records are kept `keep_secs`.
+    async fn reserve(
+        &self,
+        lease: &Lease,
+        fingerprint: &str,
+        lease_secs: i64,
+        keep_secs: i64,
+    ) -> StoreResult<Reservation>;
+    /// Stores the response of a request that wrote nothing (a 4xx); false if the lease was lost.
+    async fn complete(&self, lease: &Lease, response: StoredResponse) -> StoreResult<bool>;
+    /// Gives up a reservation (the request failed with a 5xx and may run again).
+    async fn release(&self, lease: &Lease) -> StoreResult<()>;
+}
+
 /// Customers, their profiles and partners' relationships to them.
 #[async_trait]
 pub trait CustomerStore: Send + Sync {
     /// Creates a customer related to `new.partner_id`, enforcing domain uniqueness and, when
     /// `cap` is given, the partner's customer cap, atomically.
+    ///
+    /// Every write below takes an optional [`Completion`]: when given and the write succeeds,
+    /// its rendered response is stored under the idempotency lease in the same transaction;
+    /// if the lease was lost meanwhile, the write is undone and `Unavailable` returned.
     async fn create_customer(
         &self,
         new: NewCustomer,
         cap: Option<u32>,
+        completion: Option<Completion>,
     ) -> StoreResult<CustomerView>;
     /// A customer as `partner_id` sees it.
     async fn customer(&self, partner_id: &str, customer_id: &str) -> StoreResult<CustomerLookup>;
@@ -119,9 +143,14 @@ pub trait CustomerStore: Send + Sync {
         partner_id: &str,
         customer_id: &str,
         removal: RelationshipRemoval,
+        completion: Option<Completion>,
     ) -> StoreResult<CustomerView>;
     /// Deletes a customer, its profiles, relationships and domain. False if it did not exist.
-    async fn delete_customer(&self, customer_id: &str) -> StoreResult<bool>;
+    async fn delete_customer(
+        &self,
+        customer_id: &str,
+        completion: Option<Completion>,
+    ) -> StoreResult<bool>;
     /// Compare-and-swap of the billing profile: written only if the stored ETag matches. The
     /// profile keeps its stored id; `new_etag` is adjusted if it equals the current one.
     async fn update_billing_profile(
@@ -131,6 +160,7 @@ pub trait CustomerStore: Send + Sync {
         expected: EtagCondition,
         profile: BillingProfile,
         new_etag: i64,
+        completion: Option<Completion>,
     ) -> StoreResult<CustomerView>;
     /// Every partner related to a customer, with its role.
     async fn customer_partners(
@@ -144,8 +174,8 @@ pub trait CustomerStore: Send + Sync {
 }
 
 /// Every storage capability partnerd needs.
-pub trait Store: PartnerStore + KeyStore + CustomerStore + GrantStore {}
-impl<T: PartnerStore + KeyStore + CustomerStore + GrantStore> Store for T {}
+pub trait Store: PartnerStore + KeyStore + CustomerStore + GrantStore + IdempotencyStore {}
+impl<T: PartnerStore + KeyStore + CustomerStore + GrantStore + IdempotencyStore> Store for T {}
 
 /// A shared handle to a store.
 pub type DynStore = Arc<dyn Store>;

@@ -285,3 +285,71 @@ pub struct GrantRecord {
     /// Unix seconds after which the grant is no longer usable.
     pub expires_at: i64,
 }
+
+/// Which request an idempotency record belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey {
+    /// The partner's tenant id.
+    pub partner_id: String,
+    /// The `MS-RequestId`.
+    pub request_id: String,
+}
+
+/// A response as stored for replay: status, the headers that belong to it, and the body bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers to replay (content type, ETag).
+    pub headers: Vec<(String, String)>,
+    /// The body, byte for byte.
+    pub body: Vec<u8>,
+}
+
+/// What reserving an idempotency key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reservation {
+    /// The key is ours (new, or taken over after its lease lapsed): run the request.
+    Acquired,
+    /// Another request with this key ran to completion; here is its fingerprint and response.
+    Completed {
+        /// Fingerprint of the request that ran.
+        fingerprint: String,
+        /// Its response.
+        response: StoredResponse,
+    },
+    /// Another request with this key is running now.
+    Pending {
+        /// Fingerprint of the running request.
+        fingerprint: String,
+    },
+}
+
+/// A reservation held by one request: where to record its response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The key.
+    pub key: IdempotencyKey,
+    /// A token only this request knows; completing needs it.
+    pub token: String,
+}
+
+/// Renders the response of a write from the written customer (none for a delete).
+pub type RenderResponse = Box<dyn FnOnce(Option<&CustomerView>) -> StoredResponse + Send>;
+
+/// Records the response of a write in the same transaction as the write. The renderer gets
+/// the written customer (none for a delete) and returns the response bytes to store.
+pub struct Completion {
+    /// The reservation to complete.
+    pub lease: Lease,
+    /// Renders the response from the write's result.
+    pub render: RenderResponse,
+}
+
+impl std::fmt::Debug for Completion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Completion")
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}

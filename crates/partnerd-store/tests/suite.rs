@@ -45,6 +45,8 @@ macro_rules! backend_suite {
             retired_keys_neither_sign_nor_validate,
             billing_reads_follow_every_write,
             apps_and_users_can_be_deleted,
+            idempotency_reserve_complete_replay,
+            idempotency_completion_commits_with_the_write,
         ]);
     };
     (@tests $backend:ident, $fresh:path, [$($case:ident),* $(,)?]) => {
@@ -160,7 +162,7 @@ mod cases {
 
     async fn create(store: &DynStore, new: NewCustomer) -> CustomerView {
         store
-            .create_customer(new, None)
+            .create_customer(new, None, None)
             .await
             .expect("create customer")
     }
@@ -628,7 +630,7 @@ mod cases {
 
         let theirs = new_customer(&q, "shared.onmicrosoft.com", "Second");
         assert_err!(
-            store.create_customer(theirs.clone(), None).await,
+            store.create_customer(theirs.clone(), None, None).await,
             StoreError::DomainTaken
         );
         assert_missing(&store, &q, &theirs.id).await;
@@ -636,7 +638,7 @@ mod cases {
 
         let mine = new_customer(&p, "shared.onmicrosoft.com", "Third");
         assert_err!(
-            store.create_customer(mine.clone(), Some(10)).await,
+            store.create_customer(mine.clone(), Some(10), None).await,
             StoreError::DomainTaken
         );
         assert_missing(&store, &p, &mine.id).await;
@@ -650,7 +652,7 @@ mod cases {
 
         let third = new_customer(&capped, "a3.onmicrosoft.com", "a3");
         assert_err!(
-            store.create_customer(third.clone(), Some(2)).await,
+            store.create_customer(third.clone(), Some(2), None).await,
             StoreError::CapReached(2)
         );
         assert_missing(&store, &capped, &third.id).await;
@@ -695,7 +697,7 @@ mod cases {
             create_capped(&store, &fresh, "f2", Some(1)).await,
             StoreError::CapReached(1)
         );
-        assert!(store.delete_customer(&f1.id).await.unwrap());
+        assert!(store.delete_customer(&f1.id, None).await.unwrap());
         create_capped(&store, &fresh, "f3", Some(1)).await.unwrap();
     }
 
@@ -706,7 +708,7 @@ mod cases {
         cap: Option<u32>,
     ) -> StoreResult<CustomerView> {
         let new = new_customer(partner, &format!("{name}.onmicrosoft.com"), name);
-        store.create_customer(new, cap).await
+        store.create_customer(new, cap, None).await
     }
 
     pub(crate) async fn associated_partner_is_indirect_reseller(store: DynStore) {
@@ -958,16 +960,16 @@ mod cases {
             match page_no {
                 // Seen c0 c1 c2: delete a seen one and an unseen one, insert one.
                 0 => {
-                    assert!(store.delete_customer(&c[1].id).await.unwrap());
-                    assert!(store.delete_customer(&c[4].id).await.unwrap());
+                    assert!(store.delete_customer(&c[1].id, None).await.unwrap());
+                    assert!(store.delete_customer(&c[4].id, None).await.unwrap());
                     n.push(create(&store, new(0)).await);
                 }
                 // Seen c3 c5 c6: delete again, insert one and delete an unseen insert.
                 1 => {
-                    assert!(store.delete_customer(&c[3].id).await.unwrap());
-                    assert!(store.delete_customer(&c[8].id).await.unwrap());
+                    assert!(store.delete_customer(&c[3].id, None).await.unwrap());
+                    assert!(store.delete_customer(&c[8].id, None).await.unwrap());
                     n.push(create(&store, new(1)).await);
-                    assert!(store.delete_customer(&n[0].id).await.unwrap());
+                    assert!(store.delete_customer(&n[0].id, None).await.unwrap());
                 }
                 // Seen c7 c9 n1: insert behind the cursor's end.
                 2 => n.push(create(&store, new(2)).await),
@@ -1026,7 +1028,7 @@ mod cases {
         .await;
 
         let view = store
-            .remove_relationship(&provider, &shared.id, reseller_only)
+            .remove_relationship(&provider, &shared.id, reseller_only, None)
             .await
             .unwrap();
         assert_eq!(view.id, shared.id);
@@ -1039,19 +1041,19 @@ mod cases {
         assert!(store.domain_taken("shared.onmicrosoft.com").await.unwrap());
         assert_err!(
             store
-                .remove_relationship(&provider, &shared.id, reseller_only)
+                .remove_relationship(&provider, &shared.id, reseller_only, None)
                 .await,
             StoreError::NoRelationship
         );
         assert_err!(
             store
-                .remove_relationship(&provider, &shared.id, access_only)
+                .remove_relationship(&provider, &shared.id, access_only, None)
                 .await,
             StoreError::NoRelationship
         );
 
         let view = store
-            .remove_relationship(&provider, &kept.id, access_only)
+            .remove_relationship(&provider, &kept.id, access_only, None)
             .await
             .unwrap();
         assert!(!view.delegated_access);
@@ -1066,7 +1068,7 @@ mod cases {
 
         assert_err!(
             store
-                .remove_relationship(&provider, &kept.id, nothing)
+                .remove_relationship(&provider, &kept.id, nothing, None)
                 .await,
             StoreError::NothingToRemove
         );
@@ -1080,7 +1082,8 @@ mod cases {
                 .remove_relationship(
                     &provider,
                     "00000000-0000-0000-0000-000000000000",
-                    reseller_only
+                    reseller_only,
+                    None
                 )
                 .await,
             StoreError::CustomerNotFound
@@ -1095,10 +1098,10 @@ mod cases {
         let gone = create(&store, gone).await;
         let kept = create(&store, new_customer(&p, "kept.onmicrosoft.com", "Kept")).await;
 
-        assert!(store.delete_customer(&gone.id).await.unwrap());
-        assert!(!store.delete_customer(&gone.id).await.unwrap());
+        assert!(store.delete_customer(&gone.id, None).await.unwrap());
+        assert!(!store.delete_customer(&gone.id, None).await.unwrap());
         assert!(!store
-            .delete_customer("00000000-0000-0000-0000-000000000000")
+            .delete_customer("00000000-0000-0000-0000-000000000000", None)
             .await
             .unwrap());
 
@@ -1136,6 +1139,7 @@ mod cases {
                 EtagCondition::Exactly(1),
                 billing_profile("Second"),
                 2,
+                None,
             )
             .await
             .unwrap();
@@ -1159,7 +1163,8 @@ mod cases {
                     &c.id,
                     EtagCondition::Exactly(1),
                     billing_profile("Stale"),
-                    3
+                    3,
+                    None
                 )
                 .await,
             StoreError::EtagMismatch
@@ -1171,12 +1176,26 @@ mod cases {
         );
 
         let v = store
-            .update_billing_profile(&p, &c.id, EtagCondition::Any, billing_profile("Forced"), 4)
+            .update_billing_profile(
+                &p,
+                &c.id,
+                EtagCondition::Any,
+                billing_profile("Forced"),
+                4,
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(v.etag, 4);
         let v = store
-            .update_billing_profile(&p, &c.id, EtagCondition::Any, billing_profile("Again"), 5)
+            .update_billing_profile(
+                &p,
+                &c.id,
+                EtagCondition::Any,
+                billing_profile("Again"),
+                5,
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(v.etag, 5);
@@ -1188,7 +1207,14 @@ mod cases {
 
         assert_err!(
             store
-                .update_billing_profile(&q, &c.id, EtagCondition::Any, billing_profile("Hijack"), 6)
+                .update_billing_profile(
+                    &q,
+                    &c.id,
+                    EtagCondition::Any,
+                    billing_profile("Hijack"),
+                    6,
+                    None
+                )
                 .await,
             StoreError::NoRelationship
         );
@@ -1199,7 +1225,8 @@ mod cases {
                     &c.id,
                     EtagCondition::Exactly(5),
                     billing_profile("Hijack"),
-                    6
+                    6,
+                    None
                 )
                 .await,
             StoreError::NoRelationship
@@ -1217,7 +1244,8 @@ mod cases {
                     "00000000-0000-0000-0000-000000000000",
                     EtagCondition::Any,
                     billing_profile("Nobody"),
-                    7
+                    7,
+                    None
                 )
                 .await,
             StoreError::CustomerNotFound
@@ -1246,6 +1274,7 @@ mod cases {
                             EtagCondition::Exactly(base),
                             profile,
                             new_etag,
+                            None,
                         )
                         .await;
                     (i, result)
@@ -1372,7 +1401,14 @@ mod cases {
         let mut changed = before.clone();
         changed.company_name = Some("Changed".into());
         store
-            .update_billing_profile(&p, &c.id, EtagCondition::Exactly(etag), changed, etag + 7)
+            .update_billing_profile(
+                &p,
+                &c.id,
+                EtagCondition::Exactly(etag),
+                changed,
+                etag + 7,
+                None,
+            )
             .await
             .unwrap();
         let (after, new_etag) = store.billing_profile(&p, &c.id).await.unwrap();
@@ -1390,6 +1426,7 @@ mod cases {
                     reseller: true,
                     delegated_access: false,
                 },
+                None,
             )
             .await
             .unwrap();
@@ -1403,7 +1440,7 @@ mod cases {
         )
         .await;
         store.billing_profile(&p, &d.id).await.unwrap();
-        assert!(store.delete_customer(&d.id).await.unwrap());
+        assert!(store.delete_customer(&d.id, None).await.unwrap());
         assert_err!(
             store.billing_profile(&p, &d.id).await,
             StoreError::CustomerNotFound
@@ -1429,6 +1466,138 @@ mod cases {
             .unwrap();
         assert!(!p.app_known);
         assert!(p.user.is_none());
+    }
+
+    fn lease(partner: &str, request: &str, token: &str) -> Lease {
+        Lease {
+            key: IdempotencyKey {
+                partner_id: partner.into(),
+                request_id: request.into(),
+            },
+            token: token.into(),
+        }
+    }
+
+    fn response(status: u16, body: &str) -> StoredResponse {
+        StoredResponse {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    pub(crate) async fn idempotency_reserve_complete_replay(store: DynStore) {
+        let first = lease("p1", "r1", "t1");
+        let second = lease("p1", "r1", "t2");
+        assert_eq!(
+            store.reserve(&first, "fp", 30, 3600).await.unwrap(),
+            Reservation::Acquired
+        );
+        assert_eq!(
+            store.reserve(&second, "fp", 30, 3600).await.unwrap(),
+            Reservation::Pending {
+                fingerprint: "fp".into()
+            }
+        );
+        // Only the holder of the lease can complete.
+        assert!(!store.complete(&second, response(200, "x")).await.unwrap());
+        assert!(store.complete(&first, response(412, "{}")).await.unwrap());
+        assert_eq!(
+            store.reserve(&second, "fp", 30, 3600).await.unwrap(),
+            Reservation::Completed {
+                fingerprint: "fp".into(),
+                response: response(412, "{}")
+            }
+        );
+        // Keys are per partner.
+        assert_eq!(
+            store
+                .reserve(&lease("p2", "r1", "t3"), "other", 30, 3600)
+                .await
+                .unwrap(),
+            Reservation::Acquired
+        );
+        // A released key runs again; a lapsed lease is taken over by the same request only.
+        let gone = lease("p1", "r2", "t4");
+        assert_eq!(
+            store.reserve(&gone, "fp2", 30, 3600).await.unwrap(),
+            Reservation::Acquired
+        );
+        store.release(&gone).await.unwrap();
+        assert_eq!(
+            store
+                .reserve(&lease("p1", "r2", "t5"), "fp2", 0, 3600)
+                .await
+                .unwrap(),
+            Reservation::Acquired
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(
+            store
+                .reserve(&lease("p1", "r2", "t6"), "different", 30, 3600)
+                .await
+                .unwrap(),
+            Reservation::Pending {
+                fingerprint: "fp2".into()
+            }
+        );
+        assert_eq!(
+            store
+                .reserve(&lease("p1", "r2", "t7"), "fp2", 30, 3600)
+                .await
+                .unwrap(),
+            Reservation::Acquired
+        );
+        assert!(
+            !store
+                .complete(&lease("p1", "r2", "t5"), response(200, "late"))
+                .await
+                .unwrap(),
+            "the lapsed holder lost it"
+        );
+    }
+
+    pub(crate) async fn idempotency_completion_commits_with_the_write(store: DynStore) {
+        let p = add_partner(&store, "contoso").await;
+        let held = lease(&p, "create-1", "t1");
+        assert_eq!(
+            store.reserve(&held, "fp", 30, 3600).await.unwrap(),
+            Reservation::Acquired
+        );
+        let completion = Completion {
+            lease: held.clone(),
+            render: Box::new(|view: Option<&CustomerView>| response(201, &view.unwrap().id)),
+        };
+        let new = new_customer(&p, "idem.onmicrosoft.com", "Idem");
+        let id = new.id.clone();
+        store
+            .create_customer(new, None, Some(completion))
+            .await
+            .unwrap();
+        match store
+            .reserve(&lease(&p, "create-1", "t2"), "fp", 30, 3600)
+            .await
+            .unwrap()
+        {
+            Reservation::Completed { response: r, .. } => assert_eq!(r.body, id.as_bytes()),
+            other => panic!("expected the stored response, got {other:?}"),
+        }
+        // A completion whose lease was lost undoes its write.
+        let lost = Completion {
+            lease: lease(&p, "never-reserved", "t9"),
+            render: Box::new(|_| response(201, "x")),
+        };
+        let new = new_customer(&p, "undone.onmicrosoft.com", "Undone");
+        let undone = new.id.clone();
+        assert_err!(
+            store.create_customer(new, None, Some(lost)).await,
+            StoreError::Unavailable(_)
+        );
+        assert!(matches!(
+            store.customer(&p, &undone).await.unwrap(),
+            CustomerLookup::Missing
+        ));
+        assert!(!store.domain_taken("undone.onmicrosoft.com").await.unwrap());
     }
 }
 

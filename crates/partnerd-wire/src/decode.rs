@@ -79,6 +79,49 @@ pub fn normalise(value: Value) -> Value {
     }
 }
 
+/// The JSON value of a text leaf of an XML or form body, named by its property.
+///
+/// The text formats carry every value as text, and typed decoding of a `bool` or an `i64` does
+/// not accept a JSON string. So the text of a property listed in
+/// [`names::BOOLEAN_PROPERTIES`] becomes a JSON boolean and the text of one listed in
+/// [`names::INTEGER_PROPERTIES`] a JSON number, when the text reads as one. Everything else,
+/// and text that does not read as its property's type, stays a string, so typed decoding
+/// reports the property by its path.
+pub(crate) fn text_leaf(property: &str, text: String) -> Value {
+    if names::is_one_of(names::BOOLEAN_PROPERTIES, property) {
+        if let Some(b) = parse_bool(&text) {
+            return Value::Bool(b);
+        }
+    } else if names::is_one_of(names::INTEGER_PROPERTIES, property) {
+        if let Some(n) = parse_integer(&text) {
+            return Value::Number(n);
+        }
+    }
+    Value::String(text)
+}
+
+/// `true`/`false` in any casing or `1`/`0` (the XML Schema spellings), surrounding spaces allowed.
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("true") || t == "1" {
+        Some(true)
+    } else if t.eq_ignore_ascii_case("false") || t == "0" {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// A decimal integer that fits `i64` or `u64`, surrounding spaces allowed.
+pub(crate) fn parse_integer(text: &str) -> Option<serde_json::Number> {
+    let t = text.trim();
+    if let Ok(n) = t.parse::<i64>() {
+        Some(n.into())
+    } else {
+        t.parse::<u64>().ok().map(Into::into)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +158,25 @@ mod tests {
         let c: Customer = decode_json(br#"{"links":"whatever","attributes":7}"#).unwrap();
         assert_eq!(c.links, None);
         assert_eq!(c.attributes, None);
+    }
+
+    #[test]
+    fn text_leaves_are_typed_by_property() {
+        use serde_json::json;
+        assert_eq!(text_leaf("AllowDelegatedAccess", "FALSE".into()), json!(false));
+        assert_eq!(text_leaf("allowDelegatedAccess", " 1 ".into()), json!(true));
+        assert_eq!(
+            text_leaf("allowDelegatedAccess", "maybe".into()),
+            json!("maybe")
+        );
+        assert_eq!(text_leaf("totalCount", "12".into()), json!(12));
+        assert_eq!(text_leaf("code", "-3".into()), json!(-3));
+        assert_eq!(
+            text_leaf("code", "18446744073709551615".into()),
+            json!(u64::MAX)
+        );
+        assert_eq!(text_leaf("code", "1e3".into()), json!("1e3"));
+        assert_eq!(text_leaf("companyName", "true".into()), json!("true"));
+        assert_eq!(text_leaf("etag", "-42".into()), json!("-42"));
     }
 }

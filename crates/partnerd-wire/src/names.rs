@@ -67,6 +67,24 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "operator",
 ];
 
+/// Properties whose value is an array. The text formats need this list: XML reads one of these
+/// elements as an array whatever its children (even one child, or none), where any other
+/// element needs two or more same-named children to be taken for an array.
+pub const ARRAY_PROPERTIES: &[&str] = &["items", "customDomains", "headers", "data"];
+
+/// Properties whose value is a boolean. XML and form bodies carry every value as text; the
+/// text of one of these properties is read as a boolean (`true`/`false` in any casing, `1`/`0`).
+pub const BOOLEAN_PROPERTIES: &[&str] = &["allowDelegatedAccess"];
+
+/// Properties whose value is an integer. XML and form bodies carry every value as text; the
+/// text of one of these properties is read as an integer when it is one.
+pub const INTEGER_PROPERTIES: &[&str] = &["totalCount", "code"];
+
+/// Whether `name`, in any casing, is one of `list`.
+pub fn is_one_of(list: &[&str], name: &str) -> bool {
+    list.iter().any(|known| known.eq_ignore_ascii_case(name))
+}
+
 /// The canonical spelling of a property name given in any casing, if it is a known one.
 pub fn canonical(name: &str) -> Option<&'static str> {
     PROPERTY_NAMES

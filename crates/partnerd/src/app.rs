@@ -9,6 +9,7 @@ use serde::Serialize;
 use tower::Layer;
 
 use crate::context::wire_layer;
+use crate::idempotency::idempotency_layer;
 use crate::error::ApiError;
 use crate::oauth::{discovery, pages};
 use crate::state::AppState;
@@ -78,6 +79,7 @@ pub fn build_app(state: AppState) -> App {
         .route("/_partnerd/health", get(health))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), idempotency_layer))
         .layer(from_fn_with_state(state.clone(), wire_layer))
         .with_state(state);
     // Paths are normalised before routing, so the wrapper sits outside the router.

@@ -7,6 +7,17 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
+/// A body in canonical form for fingerprinting: the same request sent as JSON in any property
+/// casing and order, with or without nulls, gives the same text. Bodies that cannot be read
+/// are taken as they are.
+pub fn canonical_body(content_type: Option<&str>, bytes: &[u8]) -> String {
+    let _ = content_type;
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(value) => partnerd_wire::decode::normalise(value).to_string(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
 /// A request body decoded leniently into `T`.
 pub struct WireBody<T>(pub T);
 

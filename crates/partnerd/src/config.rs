@@ -62,6 +62,8 @@ pub struct Settings {
     pub lockout: LockoutPolicy,
     /// Whether the listener speaks TLS (discovery documents then advertise https).
     pub tls: bool,
+    /// How long idempotency records are kept, in seconds.
+    pub idempotency_secs: i64,
 }
 
 impl Default for Settings {
@@ -73,6 +75,7 @@ impl Default for Settings {
             refresh_token_secs: 90 * 86_400,
             lockout: LockoutPolicy::default(),
             tls: false,
+            idempotency_secs: 86_400,
         }
     }
 }

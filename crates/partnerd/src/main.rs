@@ -116,6 +116,9 @@ struct AuthArgs {
     /// The lockout window and lock duration, in seconds.
     #[arg(long, default_value_t = 60)]
     lockout_window: u64,
+    /// How long responses are kept for MS-RequestId replays, in seconds.
+    #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(i64).range(1..))]
+    idempotency_ttl: i64,
 }
 
 impl AuthArgs {
@@ -131,6 +134,7 @@ impl AuthArgs {
                 window_secs: self.lockout_window,
             },
             tls,
+            idempotency_secs: self.idempotency_ttl,
         }
     }
 }

@@ -2,13 +2,16 @@
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use partnerd_store::{EtagCondition, StoreError};
+use axum::response::Response;
+use axum::Extension;
+use partnerd_store::{CustomerView, EtagCondition, StoreError};
 use partnerd_wire::{CustomerBillingProfile, CustomerCompanyProfile};
 
 use crate::auth::Caller;
 use crate::body::WireBody;
 use crate::customers::{customer_error, related, tenant_guid, validate, view};
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{completion_for, from_view, respond, IdempotencyLease};
 use crate::reply::{Format, Reply};
 use crate::state::AppState;
 
@@ -60,8 +63,10 @@ pub async fn put_billing(
     format: Format,
     Path(id): Path<String>,
     headers: HeaderMap,
+    lease: Option<Extension<IdempotencyLease>>,
     WireBody(body): WireBody<CustomerBillingProfile>,
-) -> ApiResult<Reply<CustomerBillingProfile>> {
+) -> ApiResult<Response> {
+    let lease = lease.map(|Extension(l)| l);
     let id = tenant_guid(&id)?;
     let condition = precondition(&headers, &body)?;
     let profile = validate::billing_update(&body)?;
@@ -69,6 +74,12 @@ pub async fn put_billing(
         related(&state, &caller, &id).await?;
         return Err(ApiError::etag_mismatch());
     };
+    let render = move |view: &CustomerView| {
+        Reply::ok(format, view::billing_profile(view))
+            .etag(view.etag)
+            .into_stored()
+    };
+    let completion = completion_for(lease.as_ref(), from_view(render));
     let view = state
         .store
         .update_billing_profile(
@@ -77,13 +88,14 @@ pub async fn put_billing(
             condition,
             profile,
             rand::random(),
+            completion,
         )
         .await
         .map_err(|e| match e {
             StoreError::EtagMismatch => ApiError::etag_mismatch(),
             other => customer_error(&id)(other),
         })?;
-    Ok(Reply::ok(format, view::billing_profile(&view)).etag(view.etag))
+    Ok(respond(lease.as_ref(), render(&view)))
 }
 
 /// `GET /v1/customers/{id}/profiles/company` (app+user only).

@@ -1,8 +1,9 @@
 //! The one encoder: response media types, negotiation and typed replies.
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use partnerd_store::StoredResponse;
 use serde::Serialize;
 
 /// A response media type partnerd can produce.
@@ -77,12 +78,12 @@ impl Format {
     }
 }
 
-/// A typed success reply: status, body, extra headers.
+/// A typed success reply: status, body, and an optional ETag.
 pub struct Reply<T> {
     status: StatusCode,
     format: Format,
     body: T,
-    headers: HeaderMap,
+    etag: Option<i64>,
 }
 
 impl<T: Serialize> Reply<T> {
@@ -97,25 +98,69 @@ impl<T: Serialize> Reply<T> {
             status,
             format,
             body,
-            headers: HeaderMap::new(),
+            etag: None,
         }
     }
 
     /// Adds a quoted `ETag` header.
     pub fn etag(mut self, etag: i64) -> Self {
-        if let Ok(v) = HeaderValue::from_str(&format!("\"{etag}\"")) {
-            self.headers.insert(header::ETAG, v);
-        }
+        self.etag = Some(etag);
         self
+    }
+
+    /// The response as bytes and headers: what is sent, and what an idempotent retry replays.
+    pub fn into_stored(self) -> StoredResponse {
+        let body = match serde_json::to_vec(&self.body) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                tracing::error!(error = %e, "response encoding failed");
+                return StoredResponse {
+                    status: 500,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                };
+            }
+        };
+        let mut headers = vec![(
+            header::CONTENT_TYPE.as_str().to_owned(),
+            self.format
+                .content_type()
+                .to_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )];
+        if let Some(etag) = self.etag {
+            headers.push((header::ETAG.as_str().to_owned(), format!("\"{etag}\"")));
+        }
+        StoredResponse {
+            status: self.status.as_u16(),
+            headers,
+            body,
+        }
     }
 }
 
 impl<T: Serialize> IntoResponse for Reply<T> {
     fn into_response(self) -> Response {
-        let mut response = self.format.encode(self.status, &self.body);
-        response.headers_mut().extend(self.headers);
-        response
+        stored_to_response(self.into_stored())
     }
+}
+
+/// A stored response as an HTTP response.
+pub fn stored_to_response(stored: StoredResponse) -> Response {
+    let mut response = Response::new(Body::from(stored.body));
+    *response.status_mut() =
+        StatusCode::from_u16(stored.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    for (name, value) in stored.headers {
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    response
 }
 
 #[cfg(test)]

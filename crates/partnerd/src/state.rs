@@ -27,6 +27,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Password-check failure counters.
     pub lockout: Arc<Lockout>,
+    /// Key material of idempotency records (shared by every node through the store).
+    pub idempotency_secret: Arc<[u8]>,
 }
 
 impl AppState {
@@ -42,6 +44,9 @@ impl AppState {
     ) -> Result<Self, partnerd_store::StoreError> {
         let keys = KeyRing::open(store.clone()).await?;
         let pages = PageSigner::open(store.as_ref()).await?;
+        let mut candidate = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut candidate);
+        let idempotency_secret = store.secret("idempotency", &candidate).await?;
         let server_id = format!(
             "partnerd-{}",
             &uuid::Uuid::new_v4().simple().to_string()[..12]
@@ -53,6 +58,7 @@ impl AppState {
             pages: Arc::new(pages),
             server_id: server_id.into(),
             lockout: Arc::new(Lockout::new(settings.lockout)),
+            idempotency_secret: idempotency_secret.into(),
             settings: Arc::new(settings),
         })
     }

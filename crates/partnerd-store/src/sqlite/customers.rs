@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::cache::CachedBilling;
+use super::idempotency::complete_in;
 use super::rows::{self, to_json, CUSTOMER_COLUMNS};
 use super::{map_err, SqliteStore};
 use crate::error::{StoreError, StoreResult};
@@ -93,6 +94,7 @@ impl CustomerStore for SqliteStore {
         &self,
         new: NewCustomer,
         cap: Option<u32>,
+        completion: Option<Completion>,
     ) -> StoreResult<CustomerView> {
         let custom_domains = vec![new.domain.clone()];
         let domains_json = to_json(&custom_domains)?;
@@ -140,7 +142,7 @@ impl CustomerStore for SqliteStore {
                     .execute(params![reseller, seq, CustomerRole::IndirectReseller.as_str(), false])
                     .map_err(map_err)?;
             }
-            Ok(CustomerView {
+            let view = CustomerView {
                 seq,
                 id: new.id.clone(),
                 commerce_id: new.commerce_id.clone(),
@@ -152,7 +154,9 @@ impl CustomerStore for SqliteStore {
                 associated_partner_id: new.associated_partner_id.clone(),
                 role: CustomerRole::Reseller,
                 delegated_access: true,
-            })
+            };
+            complete_in(tx, completion, Some(&view))?;
+            Ok(view)
         })
         .await
     }
@@ -224,6 +228,7 @@ impl CustomerStore for SqliteStore {
         partner_id: &str,
         customer_id: &str,
         removal: RelationshipRemoval,
+        completion: Option<Completion>,
     ) -> StoreResult<CustomerView> {
         let key = customer_id.to_owned();
         let (partner_id, customer_id) = (partner_id.to_owned(), customer_id.to_owned());
@@ -247,6 +252,7 @@ impl CustomerStore for SqliteStore {
             } else {
                 return Err(StoreError::NothingToRemove);
             }
+            complete_in(tx, completion, Some(&view))?;
             Ok(view)
         })
         .await;
@@ -254,7 +260,11 @@ impl CustomerStore for SqliteStore {
         result
     }
 
-    async fn delete_customer(&self, customer_id: &str) -> StoreResult<bool> {
+    async fn delete_customer(
+        &self,
+        customer_id: &str,
+        completion: Option<Completion>,
+    ) -> StoreResult<bool> {
         let key = customer_id.to_owned();
         let customer_id = customer_id.to_owned();
         let result = self
@@ -262,6 +272,9 @@ impl CustomerStore for SqliteStore {
                 let n = tx
                     .execute("DELETE FROM customers WHERE id = ?1", [customer_id])
                     .map_err(map_err)?;
+                if n > 0 {
+                    complete_in(tx, completion, None)?;
+                }
                 Ok(n > 0)
             })
             .await;
@@ -276,6 +289,7 @@ impl CustomerStore for SqliteStore {
         expected: EtagCondition,
         profile: BillingProfile,
         new_etag: i64,
+        completion: Option<Completion>,
     ) -> StoreResult<CustomerView> {
         let key = customer_id.to_owned();
         let (partner_id, customer_id) = (partner_id.to_owned(), customer_id.to_owned());
@@ -308,6 +322,7 @@ impl CustomerStore for SqliteStore {
                     .map_err(map_err)?;
                 view.billing = profile;
                 view.etag = new_etag;
+                complete_in(tx, completion, Some(&view))?;
                 Ok(view)
             })
             .await;

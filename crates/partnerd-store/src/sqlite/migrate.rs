@@ -12,6 +12,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/sqlite/0002_grants_and_key_retirement.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/sqlite/0003_idempotency.sql"),
+    ),
 ];
 
 pub(super) fn run(conn: &mut Connection) -> StoreResult<()> {

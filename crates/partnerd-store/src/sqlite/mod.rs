@@ -9,6 +9,7 @@
 mod cache;
 mod customers;
 mod grants;
+mod idempotency;
 mod migrate;
 mod partners;
 mod rows;

@@ -8,10 +8,11 @@ pub mod view;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use axum::Extension;
 use partnerd_store::{
     fold, CustomerFilter, CustomerLookup, CustomerQuery, CustomerView, LinkDirection, NewCustomer,
-    PartnerKind, RelationshipRemoval, StoreError,
+    PartnerKind, RelationshipRemoval, StoreError, StoredResponse,
 };
 use partnerd_wire::{
     Customer, CustomerCompanyProfile, CustomerPartnerRelationship, CustomerSearchField,
@@ -21,6 +22,7 @@ use partnerd_wire::{
 use crate::auth::Caller;
 use crate::body::WireBody;
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{completion_for, from_view, respond, IdempotencyLease};
 use crate::identity::{generate_password, hash_secret};
 use crate::reply::{Format, Reply};
 use crate::state::AppState;
@@ -63,8 +65,10 @@ pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     format: Format,
+    lease: Option<Extension<IdempotencyLease>>,
     WireBody(body): WireBody<Customer>,
-) -> ApiResult<Reply<Customer>> {
+) -> ApiResult<Response> {
+    let lease = lease.map(|Extension(l)| l);
     let input = validate::new_customer(&body)?;
     let associated = match body.associated_partner_id.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -97,20 +101,30 @@ pub async fn create(
         admin_password_hash,
         associated_partner_id: associated,
     };
+    let render = {
+        let password = password.clone();
+        from_view(move |view| created(format, view, password))
+    };
+    let completion = completion_for(lease.as_ref(), render);
     let view = state
         .store
-        .create_customer(new, cap)
+        .create_customer(new, cap, completion)
         .await
         .map_err(|e| match e {
             StoreError::DomainTaken => ApiError::domain_taken(&input.domain),
             other => other.into(),
         })?;
-    let mut customer = view::full(&view, CustomerPartnerRelationship::Reseller);
+    Ok(respond(lease.as_ref(), created(format, &view, password)))
+}
+
+/// The 201 of a create: the full customer and, this once, its admin credentials.
+fn created(format: Format, view: &CustomerView, password: String) -> StoredResponse {
+    let mut customer = view::full(view, CustomerPartnerRelationship::Reseller);
     customer.user_credentials = Some(UserCredentials {
         user_name: Some("admin".to_owned()),
         password: Some(password),
     });
-    Ok(Reply::with_status(StatusCode::CREATED, format, customer))
+    Reply::with_status(StatusCode::CREATED, format, customer).into_stored()
 }
 
 /// Checks `associatedPartnerId`: app+user only, a GUID, and an indirect reseller of the caller.
@@ -157,8 +171,10 @@ pub async fn patch(
     caller: Caller,
     format: Format,
     Path(id): Path<String>,
+    lease: Option<Extension<IdempotencyLease>>,
     WireBody(body): WireBody<Customer>,
-) -> ApiResult<Reply<Customer>> {
+) -> ApiResult<Response> {
+    let lease = lease.map(|Extension(l)| l);
     let id = tenant_guid(&id)?;
     caller.require_user()?;
     let removal = RelationshipRemoval {
@@ -170,9 +186,17 @@ pub async fn patch(
             "Nothing to remove: send relationshipToPartner \"none\" or allowDelegatedAccess false.",
         ));
     }
+    let relationship = if removal.reseller {
+        CustomerPartnerRelationship::None
+    } else {
+        CustomerPartnerRelationship::Reseller
+    };
+    let render =
+        move |view: &CustomerView| Reply::ok(format, view::full(view, relationship)).into_stored();
+    let completion = completion_for(lease.as_ref(), from_view(render));
     let view = state
         .store
-        .remove_relationship(&caller.partner.tenant_id, &id, removal)
+        .remove_relationship(&caller.partner.tenant_id, &id, removal, completion)
         .await
         .map_err(|e| match e {
             StoreError::NoRelationship | StoreError::NothingToRemove => {
@@ -182,12 +206,7 @@ pub async fn patch(
             }
             other => customer_error(&id)(other),
         })?;
-    let relationship = if removal.reseller {
-        CustomerPartnerRelationship::None
-    } else {
-        CustomerPartnerRelationship::Reseller
-    };
-    Ok(Reply::ok(format, view::full(&view, relationship)))
+    Ok(respond(lease.as_ref(), render(&view)))
 }
 
 /// `DELETE /v1/customers/{id}`: sandbox partners only.
@@ -195,16 +214,24 @@ pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    lease: Option<Extension<IdempotencyLease>>,
 ) -> ApiResult<Response> {
+    let lease = lease.map(|Extension(l)| l);
     let id = tenant_guid(&id)?;
     if caller.partner.kind != PartnerKind::Sandbox {
         return Err(ApiError::delete_not_supported());
     }
     related(&state, &caller, &id).await?;
-    if !state.store.delete_customer(&id).await? {
+    let no_content = || StoredResponse {
+        status: StatusCode::NO_CONTENT.as_u16(),
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
+    let completion = completion_for(lease.as_ref(), move |_| no_content());
+    if !state.store.delete_customer(&id, completion).await? {
         return Err(ApiError::customer_not_found(&id));
     }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(respond(lease.as_ref(), no_content()))
 }
 
 /// Query parameters of a list, matched case-insensitively.

@@ -10,3 +10,4 @@ mod identity;
 mod paging;
 mod profiles;
 mod wire;
+mod idempotency;

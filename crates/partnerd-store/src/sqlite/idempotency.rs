@@ -1,0 +1,172 @@
+//! Idempotency records on SQLite.
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{map_err, SqliteStore};
+use crate::error::{StoreError, StoreResult};
+use crate::model::{Completion, CustomerView, Lease, Reservation, StoredResponse};
+use crate::IdempotencyStore;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+fn to_headers(json: Option<String>) -> Vec<(String, String)> {
+    json.and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
+}
+
+/// Marks a reservation complete with its response; false if the lease is no longer held.
+fn store_response(c: &Connection, lease: &Lease, response: &StoredResponse) -> StoreResult<bool> {
+    let headers = serde_json::to_string(&response.headers)
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    let n = c
+        .prepare_cached(
+            "UPDATE idempotency SET state = 'complete', status = ?4, headers = ?5, body = ?6 \
+             WHERE partner_id = ?1 AND request_id = ?2 AND lease = ?3 AND state = 'pending'",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                lease.key.partner_id,
+                lease.key.request_id,
+                lease.token,
+                response.status,
+                headers,
+                response.body
+            ])
+        })
+        .map_err(map_err)?;
+    Ok(n > 0)
+}
+
+/// Stores a completion inside a write's transaction (see `CustomerStore`).
+pub(super) fn complete_in(
+    c: &Connection,
+    completion: Option<Completion>,
+    view: Option<&CustomerView>,
+) -> StoreResult<()> {
+    let Some(completion) = completion else {
+        return Ok(());
+    };
+    let response = (completion.render)(view);
+    if store_response(c, &completion.lease, &response)? {
+        Ok(())
+    } else {
+        Err(StoreError::Unavailable(
+            "the idempotency lease lapsed before the write committed".to_owned(),
+        ))
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for SqliteStore {
+    async fn reserve(
+        &self,
+        lease: &Lease,
+        fingerprint: &str,
+        lease_secs: i64,
+        keep_secs: i64,
+    ) -> StoreResult<Reservation> {
+        let lease = lease.clone();
+        let fingerprint = fingerprint.to_owned();
+        self.write(move |tx| {
+            let now = now();
+            tx.prepare_cached("DELETE FROM idempotency WHERE expires_at < ?1")
+                .and_then(|mut s| s.execute([now]))
+                .map_err(map_err)?;
+            let existing = tx
+                .prepare_cached(
+                    "SELECT fingerprint, state, lease_until, status, headers, body FROM idempotency \
+                     WHERE partner_id = ?1 AND request_id = ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![lease.key.partner_id, lease.key.request_id], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, Option<u16>>(3)?,
+                            r.get::<_, Option<String>>(4)?,
+                            r.get::<_, Option<Vec<u8>>>(5)?,
+                        ))
+                    })
+                    .optional()
+                })
+                .map_err(map_err)?;
+            match existing {
+                Some((fp, state, _, Some(status), headers, body)) if state == "complete" => {
+                    Ok(Reservation::Completed {
+                        fingerprint: fp,
+                        response: StoredResponse {
+                            status,
+                            headers: to_headers(headers),
+                            body: body.unwrap_or_default(),
+                        },
+                    })
+                }
+                Some((fp, _, lease_until, ..)) if lease_until > now => {
+                    Ok(Reservation::Pending { fingerprint: fp })
+                }
+                Some((fp, ..)) if fp != fingerprint => {
+                    // A lapsed reservation of a different request still owns the key.
+                    Ok(Reservation::Pending { fingerprint: fp })
+                }
+                Some(_) => {
+                    // The first request stopped without finishing: take its place.
+                    tx.execute(
+                        "UPDATE idempotency SET lease = ?3, lease_until = ?4 \
+                         WHERE partner_id = ?1 AND request_id = ?2",
+                        params![
+                            lease.key.partner_id,
+                            lease.key.request_id,
+                            lease.token,
+                            now + lease_secs
+                        ],
+                    )
+                    .map_err(map_err)?;
+                    Ok(Reservation::Acquired)
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO idempotency (partner_id, request_id, fingerprint, state, lease, lease_until, expires_at) \
+                         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
+                        params![
+                            lease.key.partner_id,
+                            lease.key.request_id,
+                            fingerprint,
+                            lease.token,
+                            now + lease_secs,
+                            now + keep_secs
+                        ],
+                    )
+                    .map_err(map_err)?;
+                    Ok(Reservation::Acquired)
+                }
+            }
+        })
+        .await
+    }
+
+    async fn complete(&self, lease: &Lease, response: StoredResponse) -> StoreResult<bool> {
+        let lease = lease.clone();
+        self.write(move |tx| store_response(tx, &lease, &response))
+            .await
+    }
+
+    async fn release(&self, lease: &Lease) -> StoreResult<()> {
+        let lease = lease.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "DELETE FROM idempotency WHERE partner_id = ?1 AND request_id = ?2 AND lease = ?3 AND state = 'pending'",
+                params![lease.key.partner_id, lease.key.request_id, lease.token],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+}
