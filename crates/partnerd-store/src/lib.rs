@@ -162,6 +162,9 @@ pub trait CustomerStore: Send + Sync {
         new_etag: i64,
         completion: Option<Completion>,
     ) -> StoreResult<CustomerView>;
+    /// Deletes every customer the partner resells to (its sandbox is empty again); its
+    /// credentials and links stay. Returns how many customers went.
+    async fn reset_partner(&self, partner_id: &str) -> StoreResult<u64>;
     /// Every partner related to a customer, with its role.
     async fn customer_partners(
         &self,

@@ -47,6 +47,7 @@ macro_rules! backend_suite {
             apps_and_users_can_be_deleted,
             idempotency_reserve_complete_replay,
             idempotency_completion_commits_with_the_write,
+            reset_empties_one_partner,
         ]);
     };
     (@tests $backend:ident, $fresh:path, [$($case:ident),* $(,)?]) => {
@@ -1598,6 +1599,27 @@ mod cases {
             CustomerLookup::Missing
         ));
         assert!(!store.domain_taken("undone.onmicrosoft.com").await.unwrap());
+    }
+
+    pub(crate) async fn reset_empties_one_partner(store: DynStore) {
+        let p = add_partner(&store, "contoso").await;
+        let q = add_partner(&store, "fabrikam").await;
+        let a = create(&store, new_customer(&p, "a.onmicrosoft.com", "A")).await;
+        create(&store, new_customer(&p, "b.onmicrosoft.com", "B")).await;
+        let c = create(&store, new_customer(&q, "c.onmicrosoft.com", "C")).await;
+        store.billing_profile(&p, &a.id).await.unwrap();
+        assert_eq!(store.reset_partner(&p).await.unwrap(), 2);
+        assert_err!(
+            store.billing_profile(&p, &a.id).await,
+            StoreError::CustomerNotFound
+        );
+        assert!(!store.domain_taken("a.onmicrosoft.com").await.unwrap());
+        assert_eq!(related(&store, &q, &c.id).await.id, c.id);
+        assert!(
+            store.partner(&p).await.unwrap().is_some(),
+            "credentials stay"
+        );
+        assert_eq!(store.reset_partner(&p).await.unwrap(), 0);
     }
 }
 

@@ -163,7 +163,10 @@ mod tests {
     #[test]
     fn text_leaves_are_typed_by_property() {
         use serde_json::json;
-        assert_eq!(text_leaf("AllowDelegatedAccess", "FALSE".into()), json!(false));
+        assert_eq!(
+            text_leaf("AllowDelegatedAccess", "FALSE".into()),
+            json!(false)
+        );
         assert_eq!(text_leaf("allowDelegatedAccess", " 1 ".into()), json!(true));
         assert_eq!(
             text_leaf("allowDelegatedAccess", "maybe".into()),

@@ -4,6 +4,9 @@
 //! with nulls omitted and enums in lower snake case. Input is decoded leniently through
 //! [`decode`]: property names in any casing, enums in any of the spellings real clients send,
 //! explicit nulls read as "not given", unknown properties ignored.
+//!
+//! XML ([`xml`]) and form ([`form`]) bodies are read into the same JSON tree first, so every
+//! rule holds the same for every format; [`to_xml`] writes the XML shape of a response.
 
 pub mod collection;
 pub mod customer;
@@ -11,9 +14,13 @@ pub mod decode;
 pub mod enums;
 pub mod fault;
 pub mod filter;
+#[cfg(test)]
+mod fixtures;
+pub mod form;
 pub mod names;
 pub mod relationship;
 pub mod resource;
+pub mod xml;
 
 pub use collection::ResourceCollection;
 pub use customer::{
@@ -23,5 +30,7 @@ pub use decode::{decode_json, decode_value, DecodeError};
 pub use enums::{CustomerPartnerRelationship, PartnerRelationshipType};
 pub use fault::ApiFault;
 pub use filter::{CustomerFilter, CustomerSearchField, FilterError};
+pub use form::from_form;
 pub use relationship::PartnerRelationship;
 pub use resource::{KeyValuePair, Link, ResourceAttributes, ResourceLinks};
+pub use xml::{from_xml, to_xml};

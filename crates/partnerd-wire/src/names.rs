@@ -112,6 +112,48 @@ mod tests {
         }
     }
 
+    /// Every (property, value) pair anywhere in the tree.
+    fn collect_pairs<'a>(v: &'a Value, out: &mut Vec<(&'a str, &'a Value)>) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    out.push((k, v));
+                    collect_pairs(v, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect_pairs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn typed_property_lists_match_the_wire_types() {
+        let values = crate::fixtures::all_serialized();
+        let mut pairs = Vec::new();
+        values.iter().for_each(|v| collect_pairs(v, &mut pairs));
+        let lists = [
+            (ARRAY_PROPERTIES, Value::is_array as fn(&Value) -> bool),
+            (BOOLEAN_PROPERTIES, Value::is_boolean),
+            (INTEGER_PROPERTIES, Value::is_i64),
+        ];
+        for (list, is_kind) in lists {
+            for (k, v) in &pairs {
+                assert_eq!(
+                    is_kind(v),
+                    is_one_of(list, k),
+                    "{k} = {v}: listed in {list:?} iff it has that type"
+                );
+            }
+            for name in list {
+                assert_eq!(canonical(name), Some(*name), "{name} is not canonical");
+                assert!(
+                    pairs.iter().any(|(k, _)| k == name),
+                    "{name} occurs in no wire type"
+                );
+            }
+        }
+    }
+
     fn full_address() -> Address {
         let s = || Some("x".to_owned());
         Address {

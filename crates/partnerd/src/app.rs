@@ -3,15 +3,16 @@
 
 use axum::extract::Request;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, head, post};
-use axum::{Json, Router};
-use serde::Serialize;
+use axum::routing::{delete, get, head, post};
+use axum::Router;
 use tower::Layer;
 
 use crate::context::wire_layer;
-use crate::idempotency::idempotency_layer;
 use crate::error::ApiError;
+use crate::idempotency::idempotency_layer;
 use crate::oauth::{discovery, pages};
+use crate::ops::control;
+use crate::ops::layer::ops_layer;
 use crate::state::AppState;
 use crate::{customers, domains, oauth, paths, profiles, relationships};
 
@@ -76,10 +77,25 @@ pub fn build_app(state: AppState) -> App {
         .route("/common/userrealm/{upn}", get(discovery::user_realm))
         .route("/{tenant}/discovery/keys", get(discovery::jwks))
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::jwks))
-        .route("/_partnerd/health", get(health))
+        .route("/_partnerd/health", get(control::health))
+        .route("/_partnerd/ready", get(control::ready))
+        .route("/_partnerd/metrics", get(control::metrics))
+        .route("/_partnerd/requests", get(control::requests))
+        .route(
+            "/_partnerd/faults",
+            get(control::list_faults)
+                .post(control::add_fault)
+                .delete(control::clear_faults),
+        )
+        .route("/_partnerd/faults/{id}", delete(control::remove_fault))
+        .route(
+            "/_partnerd/partners/{tenant}/reset",
+            post(control::reset_partner),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), idempotency_layer))
+        .layer(from_fn_with_state(state.clone(), ops_layer))
         .layer(from_fn_with_state(state.clone(), wire_layer))
         .with_state(state);
     // Paths are normalised before routing, so the wrapper sits outside the router.
@@ -93,14 +109,4 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::method_not_allowed()
-}
-
-#[derive(Serialize)]
-struct Health {
-    status: &'static str,
-}
-
-/// `GET /_partnerd/health`: the process is alive.
-async fn health() -> Json<Health> {
-    Json(Health { status: "ok" })
 }

@@ -64,6 +64,12 @@ pub struct Settings {
     pub tls: bool,
     /// How long idempotency records are kept, in seconds.
     pub idempotency_secs: i64,
+    /// Throttling of the Partner Center routes per partner: requests per window, when on.
+    pub throttle: Option<(u32, std::time::Duration)>,
+    /// How many requests the journal keeps (0: none).
+    pub journal_capacity: usize,
+    /// The control plane's bearer token; a random one when not given.
+    pub admin_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -76,6 +82,9 @@ impl Default for Settings {
             lockout: LockoutPolicy::default(),
             tls: false,
             idempotency_secs: 86_400,
+            throttle: None,
+            journal_capacity: 1000,
+            admin_token: None,
         }
     }
 }

@@ -47,6 +47,8 @@ enum Command {
         tls: TlsArgs,
         #[command(flatten)]
         auth: AuthArgs,
+        #[command(flatten)]
+        ops: OpsArgs,
     },
     /// Manage token signing keys.
     Keys {
@@ -94,6 +96,70 @@ struct TlsArgs {
 }
 
 #[derive(Args)]
+struct OpsArgs {
+    /// Throttle the Partner Center routes per partner (the documented profile: 500 requests a
+    /// minute, as a token bucket).
+    #[arg(long)]
+    throttle: bool,
+    /// Requests per window allowed when throttling.
+    #[arg(long, default_value_t = 500, requires = "throttle")]
+    throttle_limit: u32,
+    /// The throttling window, in seconds.
+    #[arg(long, default_value_t = 60, requires = "throttle")]
+    throttle_window: u64,
+    /// How many requests the journal keeps (0: none).
+    #[arg(long, default_value_t = 1000)]
+    journal_size: usize,
+    /// The control plane's bearer token; if unset, one is made, printed once and kept beside
+    /// the database (file admin-token).
+    #[arg(long, env = "PARTNERD_ADMIN_TOKEN")]
+    admin_token: Option<String>,
+    /// Fault rules to load at start: a JSON file, `{"rules": [...]}` or `[...]`.
+    #[arg(long)]
+    faults: Option<PathBuf>,
+}
+
+/// The admin token: given, or kept in the data directory (made and printed on first start).
+fn admin_token(given: Option<String>, database: &str) -> Result<String, String> {
+    if let Some(token) = given.filter(|t| !t.trim().is_empty()) {
+        return Ok(token.trim().to_owned());
+    }
+    let dir = partnerd_store::data_dir(database).map_err(|e| e.to_string())?;
+    let path = dir.join("admin-token");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        if !existing.trim().is_empty() {
+            return Ok(existing.trim().to_owned());
+        }
+    }
+    let token = partnerd::identity::generate_secret();
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    write_private(&path, &token).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!(
+        "Control-plane admin token (kept in {}): {token}",
+        path.display()
+    );
+    Ok(token)
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+#[derive(Args)]
 struct AuthArgs {
     /// Token validation: strict, claims (no signature check) or off (any bearer).
     #[arg(long, env = "PARTNERD_AUTH", default_value = "strict", value_parser = parse_auth)]
@@ -135,6 +201,9 @@ impl AuthArgs {
             },
             tls,
             idempotency_secs: self.idempotency_ttl,
+            throttle: None,
+            journal_capacity: 1000,
+            admin_token: None,
         }
     }
 }
@@ -236,6 +305,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             db,
             tls,
             auth,
+            ops,
         } => {
             let _serving =
                 partnerd_store::lock_for_serving(&db.database).map_err(|e| e.to_string())?;
@@ -266,10 +336,22 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 _ => None,
             };
-            let settings = auth.settings(tls_config.is_some());
+            let mut settings = auth.settings(tls_config.is_some());
+            settings.throttle = ops.throttle.then(|| {
+                (
+                    ops.throttle_limit,
+                    std::time::Duration::from_secs(ops.throttle_window.max(1)),
+                )
+            });
+            settings.journal_capacity = ops.journal_size;
+            settings.admin_token = Some(admin_token(ops.admin_token, &db.database)?);
             let state = AppState::with_settings(store, settings)
                 .await
                 .map_err(|e| e.to_string())?;
+            if let Some(file) = &ops.faults {
+                let n = state.ops.faults.load_file(file)?;
+                println!("Loaded {n} fault rule(s) from {}", file.display());
+            }
             let shutdown = shutdown_signal();
             let listener = tokio::net::TcpListener::bind(listen)
                 .await

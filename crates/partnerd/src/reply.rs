@@ -13,6 +13,10 @@ pub enum Format {
     Json,
     /// JSON labelled `text/json; charset=utf-8`.
     TextJson,
+    /// `application/xml; charset=utf-8`.
+    Xml,
+    /// XML labelled `text/xml; charset=utf-8`.
+    TextXml,
 }
 
 impl Format {
@@ -20,6 +24,20 @@ impl Format {
         match self {
             Format::Json => HeaderValue::from_static("application/json; charset=utf-8"),
             Format::TextJson => HeaderValue::from_static("text/json; charset=utf-8"),
+            Format::Xml => HeaderValue::from_static("application/xml; charset=utf-8"),
+            Format::TextXml => HeaderValue::from_static("text/xml; charset=utf-8"),
+        }
+    }
+
+    /// The body bytes of a value in this format. XML is rendered from the same JSON tree,
+    /// with the resource's objectType as the root element.
+    pub fn bytes<T: Serialize + ?Sized>(self, value: &T) -> Result<Vec<u8>, serde_json::Error> {
+        match self {
+            Format::Json | Format::TextJson => serde_json::to_vec(value),
+            Format::Xml | Format::TextXml => {
+                let tree = serde_json::to_value(value)?;
+                Ok(partnerd_wire::to_xml(xml_root(&tree), &tree).into_bytes())
+            }
         }
     }
 
@@ -51,6 +69,8 @@ impl Format {
             let format = match media.as_str() {
                 "application/json" | "*/*" | "application/*" => Some(Format::Json),
                 "text/json" | "text/*" => Some(Format::TextJson),
+                "application/xml" => Some(Format::Xml),
+                "text/xml" => Some(Format::TextXml),
                 _ => None,
             };
             ranges.push((q, i, format));
@@ -61,7 +81,7 @@ impl Format {
 
     /// Encodes a value as a complete response.
     pub fn encode<T: Serialize + ?Sized>(self, status: StatusCode, value: &T) -> Response {
-        match serde_json::to_vec(value) {
+        match self.bytes(value) {
             Ok(bytes) => {
                 let mut response = Response::new(Body::from(bytes));
                 *response.status_mut() = status;
@@ -75,6 +95,30 @@ impl Format {
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }
         }
+    }
+}
+
+/// The root element of a resource in XML: its objectType (`ResourceCollection` for pages,
+/// `ApiFault` for errors, `boolean` for a bare truth value).
+fn xml_root(tree: &serde_json::Value) -> &'static str {
+    match tree {
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Object(map) => {
+            match map
+                .get("attributes")
+                .and_then(|a| a.get("objectType"))
+                .and_then(|o| o.as_str())
+            {
+                Some("Collection") => "ResourceCollection",
+                Some("Customer") => "Customer",
+                Some("CustomerBillingProfile") => "CustomerBillingProfile",
+                Some("CustomerCompanyProfile") => "CustomerCompanyProfile",
+                Some("PartnerRelationship") => "PartnerRelationship",
+                _ if map.contains_key("code") && map.contains_key("description") => "ApiFault",
+                _ => "Response",
+            }
+        }
+        _ => "Response",
     }
 }
 
@@ -110,7 +154,7 @@ impl<T: Serialize> Reply<T> {
 
     /// The response as bytes and headers: what is sent, and what an idempotent retry replays.
     pub fn into_stored(self) -> StoredResponse {
-        let body = match serde_json::to_vec(&self.body) {
+        let body = match self.format.bytes(&self.body) {
             Ok(bytes) => bytes,
             Err(e) => {
                 tracing::error!(error = %e, "response encoding failed");

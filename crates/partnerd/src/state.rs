@@ -9,6 +9,7 @@ use crate::auth::lockout::Lockout;
 use crate::auth::TokenCache;
 use crate::config::Settings;
 use crate::customers::paging::PageSigner;
+use crate::ops::Ops;
 
 /// Shared, cheaply cloneable application state.
 #[derive(Clone)]
@@ -29,6 +30,8 @@ pub struct AppState {
     pub lockout: Arc<Lockout>,
     /// Key material of idempotency records (shared by every node through the store).
     pub idempotency_secret: Arc<[u8]>,
+    /// Metrics, journal, throttling, faults and the admin token.
+    pub ops: Arc<Ops>,
 }
 
 impl AppState {
@@ -58,6 +61,16 @@ impl AppState {
             pages: Arc::new(pages),
             server_id: server_id.into(),
             lockout: Arc::new(Lockout::new(settings.lockout)),
+            ops: Arc::new(Ops::new(
+                settings.journal_capacity,
+                settings
+                    .throttle
+                    .map(|(limit, per)| crate::ops::throttle::Throttle::new(limit, per)),
+                settings
+                    .admin_token
+                    .clone()
+                    .unwrap_or_else(crate::identity::generate_secret),
+            )),
             idempotency_secret: idempotency_secret.into(),
             settings: Arc::new(settings),
         })

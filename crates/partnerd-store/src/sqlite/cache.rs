@@ -59,6 +59,14 @@ impl BillingCache {
         }
     }
 
+    /// Forgets every customer (after a write to many).
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            entries.clear();
+        }
+    }
+
     /// Forgets a customer after a write to it.
     pub fn invalidate(&self, customer_id: &str) {
         if let Ok(mut entries) = self.entries.write() {

@@ -330,6 +330,24 @@ impl CustomerStore for SqliteStore {
         result
     }
 
+    async fn reset_partner(&self, partner_id: &str) -> StoreResult<u64> {
+        let partner_id = partner_id.to_owned();
+        let result = self
+            .write(move |tx| {
+                let n = tx
+                    .execute(
+                        "DELETE FROM customers WHERE seq IN (SELECT customer_seq FROM customer_partners \
+                         WHERE partner_id = ?1 AND role = 'reseller')",
+                        [&partner_id],
+                    )
+                    .map_err(map_err)?;
+                Ok(n as u64)
+            })
+            .await;
+        self.billing.clear();
+        result
+    }
+
     async fn customer_partners(
         &self,
         customer_id: &str,

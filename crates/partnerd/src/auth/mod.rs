@@ -274,6 +274,9 @@ impl FromRequestParts<AppState> for Caller {
             }
         }
         tracing::Span::current().record("partner", principal.partner.tenant_id.as_str());
+        if let Some(slot) = parts.extensions.get::<crate::ops::layer::PartnerSlot>() {
+            let _ = slot.0.set(principal.partner.tenant_id.clone());
+        }
         Ok(Caller {
             partner: principal.partner,
             app_id: claims.appid.clone(),

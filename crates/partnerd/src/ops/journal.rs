@@ -89,7 +89,44 @@ pub struct Journal {
     capacity: usize,
     /// Entries are `Arc`ed so a query copies pointers under the lock and deep-copies the
     /// (possibly large) bodies after releasing it, keeping the hot path's `record` unblocked.
-    entries: Mutex<VecDeque<Arc<JournalEntry>>>,
+    entries: Mutex<VecDeque<Arc<Stored>>>,
+}
+
+/// A body as received or sent, kept raw: redaction costs a scan of the text, so it is paid
+/// when the journal is read, not on every request.
+#[derive(Debug, Clone)]
+pub struct RawBody {
+    /// Its media type.
+    pub content_type: Option<String>,
+    /// Its bytes (a cheap clone of the buffer the request or response already holds).
+    pub bytes: axum::body::Bytes,
+}
+
+#[derive(Debug)]
+struct Stored {
+    entry: JournalEntry,
+    request: Option<RawBody>,
+    response: Option<RawBody>,
+}
+
+impl Stored {
+    fn render(&self) -> JournalEntry {
+        let text = |body: &Option<RawBody>| {
+            body.as_ref().filter(|b| !b.bytes.is_empty()).map(|b| {
+                let cut = &b.bytes[..b.bytes.len().min(MAX_BODY_BYTES)];
+                let mut text = redact(b.content_type.as_deref(), cut);
+                if b.bytes.len() > MAX_BODY_BYTES {
+                    text.push_str(&format!("…[truncated, {} bytes]", b.bytes.len()));
+                }
+                text
+            })
+        };
+        JournalEntry {
+            request_body: text(&self.request),
+            response_body: text(&self.response),
+            ..self.entry.clone()
+        }
+    }
 }
 
 impl Journal {
@@ -100,6 +137,11 @@ impl Journal {
             // Grow on demand: a large capacity should not cost memory before it is used.
             entries: Mutex::new(VecDeque::with_capacity(capacity.min(256))),
         }
+    }
+
+    /// Whether the journal keeps anything (capacity above 0).
+    pub fn is_on(&self) -> bool {
+        self.capacity > 0
     }
 
     /// Records one request, evicting the oldest when full. Bodies and path are cut to their
@@ -115,7 +157,33 @@ impl Journal {
         {
             truncate(body, MAX_BODY_BYTES);
         }
-        let entry = Arc::new(entry);
+        self.push(Stored {
+            entry,
+            request: None,
+            response: None,
+        });
+    }
+
+    /// Records one request with its raw bodies, which are redacted (and cut) when read.
+    pub fn record_raw(
+        &self,
+        mut entry: JournalEntry,
+        request: Option<RawBody>,
+        response: Option<RawBody>,
+    ) {
+        if self.capacity == 0 {
+            return;
+        }
+        truncate(&mut entry.path, MAX_PATH_BYTES);
+        self.push(Stored {
+            entry,
+            request,
+            response,
+        });
+    }
+
+    fn push(&self, stored: Stored) {
+        let entry = Arc::new(stored);
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= self.capacity {
             entries.pop_front();
@@ -130,12 +198,13 @@ impl Journal {
                 .is_none_or(|w| w.trim().eq_ignore_ascii_case(have))
         };
         let limit = q.limit.unwrap_or(usize::MAX);
-        let hits: Vec<Arc<JournalEntry>> = {
+        let hits: Vec<Arc<Stored>> = {
             let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
             entries
                 .iter()
                 .rev()
-                .filter(|e| {
+                .filter(|s| {
+                    let e = &s.entry;
                     same(&q.correlation_id, &e.correlation_id)
                         && same(&q.request_id, &e.request_id)
                         && q.status.is_none_or(|s| s == e.status)
@@ -144,7 +213,12 @@ impl Journal {
                 .cloned()
                 .collect()
         };
-        hits.iter().map(|e| JournalEntry::clone(e)).collect()
+        hits.iter()
+            .map(|s| match (&s.request, &s.response) {
+                (None, None) => s.entry.clone(),
+                _ => s.render(),
+            })
+            .collect()
     }
 }
 
@@ -190,7 +264,8 @@ fn rfc3339(at: SystemTime) -> String {
 /// `+xml`) as XML elements; everything else, including no media type, as JSON. JSON is
 /// redacted lexically rather than parsed and re-serialized, so the journal shows the body as
 /// sent (property order, case, whitespace) and malformed or truncated JSON is redacted too.
-/// A numeric `code` is kept: it is an error code in fault bodies, while OAuth codes are strings.
+/// In JSON and XML a numeric `code` is kept: it is the error code of fault bodies, while
+/// OAuth authorization codes are never bare numbers.
 /// Bodies that are not UTF-8 become a short placeholder.
 pub fn redact(content_type: Option<&str>, body: &[u8]) -> String {
     let Ok(text) = std::str::from_utf8(body) else {
@@ -202,8 +277,7 @@ pub fn redact(content_type: Option<&str>, body: &[u8]) -> String {
         .unwrap_or_default();
     let redacted = if essence == "application/x-www-form-urlencoded" {
         redact_form(text)
-    } else if essence == "application/xml" || essence == "text/xml" || essence.ends_with("+xml")
-    {
+    } else if essence == "application/xml" || essence == "text/xml" || essence.ends_with("+xml") {
         redact_xml(text)
     } else {
         redact_json(text)
@@ -246,11 +320,9 @@ fn redact_form(text: &str) -> String {
         out.push_str(raw_key);
         if let Some(value) = value {
             out.push('=');
-            let decoded: String = form_urlencoded::parse(value.as_bytes())
-                .next()
-                .map(|(k, _)| k.into_owned())
-                .unwrap_or_default();
-            if is_secret(name) && !keep_value(name, &decoded) {
+            // No numeric-code exception here: forms are OAuth requests, where `code` is
+            // always the authorization code.
+            if is_secret(name) {
                 out.push_str(MASK);
             } else {
                 out.push_str(value);
@@ -346,8 +418,7 @@ fn redact_json(text: &str) -> String {
         let start = skip_ws(b, colon + 1);
         let stop = value_end(b, start);
         let value = &text[start..stop];
-        if is_secret(&name) && value != "null" && !value.is_empty() && !keep_value(&name, value)
-        {
+        if is_secret(&name) && value != "null" && !value.is_empty() && !keep_value(&name, value) {
             out.push_str(&text[copied..start]);
             out.push('"');
             out.push_str(MASK);
@@ -587,10 +658,7 @@ mod tests {
     #[test]
     fn json_edge_cases() {
         // Escaped property names, escaped quotes in values, malformed/truncated JSON.
-        let out = redact(
-            Some("text/json"),
-            br#"{"pass\u0077ord":"a\"b","x":"pass"}"#,
-        );
+        let out = redact(Some("text/json"), br#"{"pass\u0077ord":"a\"b","x":"pass"}"#);
         assert_eq!(out, r#"{"pass\u0077ord":"***","x":"pass"}"#);
         let out = redact(None, br#"{"code":"abc", "password" : "xyz"#);
         assert_eq!(out, r#"{"code":"***", "password" : "***""#);
@@ -598,13 +666,16 @@ mod tests {
         let fault = br#"{"code":800002,"description":"bad","data":[],"source":"PartnerFD"}"#;
         assert_eq!(redact(None, fault), std::str::from_utf8(fault).unwrap());
         // Plain values that merely equal a secret name are not touched.
-        assert_eq!(redact(None, br#"["password","token"]"#), r#"["password","token"]"#);
+        assert_eq!(
+            redact(None, br#"["password","token"]"#),
+            r#"["password","token"]"#
+        );
     }
 
     #[test]
     fn form_secrets_are_masked() {
         let body = b"grant_type=password&username=u%40x.com&Password=p%26ss&client_id=c\
-            &CLIENT_SECRET=s3&code=abc&userCredentials.password=x&userCredentials%5Bpassword%5D=y\
+            &CLIENT_SECRET=s3&code=123&userCredentials.password=x&userCredentials%5Bpassword%5D=y\
             &resource=https%3A%2F%2Fapi.partnercenter.microsoft.com&flag";
         let out = redact(Some("application/x-www-form-urlencoded"), body);
         assert_eq!(

@@ -69,10 +69,16 @@ impl Histogram {
         let mut cumulative = 0u64;
         for (i, (_, le)) in BUCKETS.iter().enumerate() {
             cumulative += self.counts[i].load(Ordering::Relaxed);
-            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{le}\"}} {cumulative}");
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{labels}{sep}le=\"{le}\"}} {cumulative}"
+            );
         }
         cumulative += self.counts[BUCKETS.len()].load(Ordering::Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {cumulative}");
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {cumulative}"
+        );
         let sum = self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
         let braced = if labels.is_empty() {
             String::new()
@@ -246,7 +252,10 @@ impl Metrics {
             "Time to answer a request, by route pattern and method.",
         );
         {
-            let map = self.durations.read().unwrap_or_else(PoisonError::into_inner);
+            let map = self
+                .durations
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
             let mut keys: Vec<_> = map.keys().copied().collect();
             keys.sort_unstable();
             for key in keys {
@@ -260,11 +269,21 @@ impl Metrics {
         self.store.render(&mut out, name, "");
 
         let name = "partnerd_throttled_total";
-        header(&mut out, name, "counter", "Requests refused by the throttle.");
+        header(
+            &mut out,
+            name,
+            "counter",
+            "Requests refused by the throttle.",
+        );
         let _ = writeln!(out, "{name} {}", self.throttled.load(Ordering::Relaxed));
 
         let name = "partnerd_faults_total";
-        header(&mut out, name, "counter", "Injected faults fired, by effect kind.");
+        header(
+            &mut out,
+            name,
+            "counter",
+            "Injected faults fired, by effect kind.",
+        );
         {
             let map = self.faults.read().unwrap_or_else(PoisonError::into_inner);
             let mut rows: Vec<_> = map
@@ -384,7 +403,10 @@ partnerd_idempotent_replays_total 1
         assert!(out.contains("partnerd_faults_total{kind=\"x\\\"y\"} 1\n"));
         // Every line is a comment or a sample: no raw newline leaked from a label.
         for line in out.lines() {
-            assert!(line.starts_with('#') || line.starts_with("partnerd_"), "{line}");
+            assert!(
+                line.starts_with('#') || line.starts_with("partnerd_"),
+                "{line}"
+            );
         }
     }
 
@@ -396,7 +418,10 @@ partnerd_idempotent_replays_total 1
         }
         let out = m.render();
         assert!(out.contains("partnerd_faults_total{kind=\"other\"} 5\n"));
-        assert_eq!(out.matches("partnerd_faults_total{").count(), MAX_FAULT_KINDS + 1);
+        assert_eq!(
+            out.matches("partnerd_faults_total{").count(),
+            MAX_FAULT_KINDS + 1
+        );
     }
 
     #[test]

@@ -5,7 +5,64 @@
 //! across an `.await`. Wiring into the middleware and the control plane (`/_partnerd/`) lives
 //! elsewhere, so these types can be tested without a server.
 
+pub mod control;
 pub mod faults;
 pub mod journal;
+pub mod layer;
 pub mod metrics;
 pub mod throttle;
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+/// The operational state of a server.
+#[derive(Debug)]
+pub struct Ops {
+    /// Prometheus metrics.
+    pub metrics: metrics::Metrics,
+    /// The last requests.
+    pub journal: journal::Journal,
+    /// Per-partner throttling, when on.
+    pub throttle: Option<throttle::Throttle>,
+    /// Fault-injection rules.
+    pub faults: faults::Faults,
+    /// The bearer token of the control plane.
+    pub admin_token: String,
+    routes: Mutex<HashSet<&'static str>>,
+}
+
+impl Ops {
+    /// Operational state for these settings.
+    pub fn new(
+        journal_capacity: usize,
+        throttle: Option<throttle::Throttle>,
+        admin_token: String,
+    ) -> Self {
+        Self {
+            metrics: metrics::Metrics::default(),
+            journal: journal::Journal::new(journal_capacity),
+            throttle,
+            faults: faults::Faults::default(),
+            admin_token,
+            routes: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The route pattern as a `'static` label for metrics. Patterns are the router's own, a
+    /// fixed few, so interning them keeps memory bounded.
+    pub fn route_label(&self, pattern: &str) -> &'static str {
+        let mut routes = self
+            .routes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = routes.get(pattern) {
+            return known;
+        }
+        if routes.len() >= 256 {
+            return "other";
+        }
+        let leaked: &'static str = Box::leak(pattern.to_owned().into_boxed_str());
+        routes.insert(leaked);
+        leaked
+    }
+}

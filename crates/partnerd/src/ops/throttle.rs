@@ -32,6 +32,9 @@ struct Bucket {
     at: Instant,
 }
 
+/// One shard of the key → bucket map.
+type Shard = Mutex<HashMap<Box<str>, Bucket>>;
+
 /// Token buckets per key. Share it behind an `Arc`.
 #[derive(Debug)]
 pub struct Throttle {
@@ -39,7 +42,7 @@ pub struct Throttle {
     per_nanos: u128,
     max_per_shard: usize,
     hasher: RandomState,
-    shards: Box<[Mutex<HashMap<Box<str>, Bucket>>]>,
+    shards: Box<[Shard]>,
 }
 
 impl Throttle {
@@ -120,7 +123,10 @@ impl Throttle {
     fn evict(&self, map: &mut HashMap<Box<str>, Bucket>, now: Instant) {
         let full = self.capacity * self.per_nanos;
         map.retain(|_, b| {
-            let gained = now.saturating_duration_since(b.at).as_nanos().min(self.per_nanos)
+            let gained = now
+                .saturating_duration_since(b.at)
+                .as_nanos()
+                .min(self.per_nanos)
                 * self.capacity;
             b.units + gained < full
         });
@@ -198,7 +204,9 @@ mod tests {
         assert_eq!(passed, 83);
         // After a full period the bucket is full again, and never more than full.
         let refilled = later + Duration::from_secs(3600);
-        let passed = (0..600).filter(|_| t.check_at(P1, refilled).is_ok()).count();
+        let passed = (0..600)
+            .filter(|_| t.check_at(P1, refilled).is_ok())
+            .count();
         assert_eq!(passed, 500);
     }
 

@@ -152,6 +152,12 @@ impl TestServer {
         self.http.request(method, format!("{}{path}", self.base))
     }
 
+    /// A control-plane request with the admin token.
+    pub fn admin(&self, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, path)
+            .bearer_auth(&self.state.ops.admin_token)
+    }
+
     /// An authenticated request.
     pub fn authed(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
         self.request(method, path).bearer_auth(token)
