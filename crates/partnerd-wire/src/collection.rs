@@ -6,6 +6,7 @@ use crate::resource::{ResourceAttributes, ResourceLinks};
 
 /// A page of resources. `totalCount` is the number of items on this page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceCollection<T> {
     /// Items on this page.

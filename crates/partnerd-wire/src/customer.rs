@@ -7,6 +7,7 @@ use crate::resource::{read_only, ResourceAttributes, ResourceLinks};
 
 /// A postal address with its contact.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Address {
     /// Address id (rarely set).
@@ -58,6 +59,7 @@ pub struct Address {
 
 /// The customer's company: its tenant, default domain and name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CustomerCompanyProfile {
     /// The customer's tenant id (read-only).
@@ -96,6 +98,7 @@ pub struct CustomerCompanyProfile {
 
 /// The customer's billing profile; versioned by the ETag in `attributes.etag`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CustomerBillingProfile {
     /// Billing profile id (distinct from the tenant id; read-only).
@@ -140,6 +143,7 @@ pub struct CustomerBillingProfile {
 
 /// Credentials of the customer's first admin, returned once when the customer is created.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserCredentials {
     /// Admin user name.
@@ -152,6 +156,7 @@ pub struct UserCredentials {
 
 /// A customer tenant as seen by one partner.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Customer {
     /// The customer's tenant id.

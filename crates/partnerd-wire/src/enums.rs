@@ -73,6 +73,22 @@ macro_rules! wire_enum {
             }
         }
 
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> String {
+                stringify!($name).to_owned()
+            }
+
+            fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+                schemars::schema::SchemaObject {
+                    instance_type: Some(schemars::schema::InstanceType::String.into()),
+                    enum_values: Some(vec![$(serde_json::Value::from($wire),)+]),
+                    ..Default::default()
+                }
+                .into()
+            }
+        }
+
         impl LenientEnum for $name {
             const NAME: &'static str = stringify!($name);
             fn parse_str(s: &str) -> Option<Self> { Self::parse(s) }

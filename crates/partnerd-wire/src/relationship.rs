@@ -7,6 +7,7 @@ use crate::resource::{read_only, ResourceAttributes};
 
 /// Another partner and how it relates to the caller or to a customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PartnerRelationship {
     /// The other partner's tenant id.

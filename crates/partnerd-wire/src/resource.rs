@@ -4,6 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// `attributes`: the object type of a resource and, for versioned resources, its ETag.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceAttributes {
     /// Concurrency token; a signed 64-bit integer written in decimal.
@@ -53,6 +54,7 @@ fn etag_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Err
 
 /// One header of a [`Link`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct KeyValuePair {
     /// Header name.
@@ -63,6 +65,7 @@ pub struct KeyValuePair {
 
 /// A request a client can make to reach a related resource or page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Link {
     /// Path and query, relative to the service root, without the version prefix.
@@ -87,6 +90,7 @@ impl Link {
 
 /// `links` of a resource or collection; absent members are omitted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceLinks {
     /// The resource itself.

@@ -1,7 +1,8 @@
 //! Domain availability: `HEAD /v1/domains/{domain}` and the older
 //! `GET /v1/validations/checkdomainavailability/{prefix}`.
 
-use axum::extract::{Path, State};
+use crate::path_param::Segment;
+use axum::extract::State;
 use axum::http::StatusCode;
 
 use crate::auth::Caller;
@@ -14,7 +15,7 @@ use crate::state::AppState;
 pub async fn head(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(domain): Path<String>,
+    Segment(domain): Segment,
 ) -> ApiResult<StatusCode> {
     let taken = state.store.domain_taken(domain.trim()).await?;
     Ok(if taken {
@@ -30,7 +31,7 @@ pub async fn check_availability(
     State(state): State<AppState>,
     _caller: Caller,
     format: Format,
-    Path(prefix): Path<String>,
+    Segment(prefix): Segment,
 ) -> ApiResult<Reply<bool>> {
     let prefix = prefix.trim();
     let domain = if prefix.contains('.') {

@@ -1,6 +1,7 @@
 //! Billing profile (GET, and PUT with ETag compare-and-swap) and company profile (GET).
 
-use axum::extract::{Path, State};
+use crate::path_param::Segment;
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Extension;
@@ -20,7 +21,7 @@ pub async fn get_billing(
     State(state): State<AppState>,
     caller: Caller,
     format: Format,
-    Path(id): Path<String>,
+    Segment(id): Segment,
 ) -> ApiResult<Reply<CustomerBillingProfile>> {
     let id = tenant_guid(&id)?;
     let (billing, etag) = state
@@ -61,7 +62,7 @@ pub async fn put_billing(
     State(state): State<AppState>,
     caller: Caller,
     format: Format,
-    Path(id): Path<String>,
+    Segment(id): Segment,
     headers: HeaderMap,
     lease: Option<Extension<IdempotencyLease>>,
     WireBody(body): WireBody<CustomerBillingProfile>,
@@ -103,7 +104,7 @@ pub async fn get_company(
     State(state): State<AppState>,
     caller: Caller,
     format: Format,
-    Path(id): Path<String>,
+    Segment(id): Segment,
 ) -> ApiResult<Reply<CustomerCompanyProfile>> {
     let id = tenant_guid(&id)?;
     caller.require_user()?;

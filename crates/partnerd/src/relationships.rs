@@ -1,7 +1,8 @@
 //! Partner relationships: a customer's other partners, and the caller's indirect
 //! providers and resellers.
 
-use axum::extract::{Path, RawQuery, State};
+use crate::path_param::Segment;
+use axum::extract::{RawQuery, State};
 use partnerd_store::{CustomerRole, LinkDirection, PartnerRecord};
 use partnerd_wire::{
     PartnerRelationship, PartnerRelationshipType, ResourceAttributes, ResourceCollection,
@@ -32,7 +33,7 @@ pub async fn of_customer(
     State(state): State<AppState>,
     caller: Caller,
     format: Format,
-    Path(id): Path<String>,
+    Segment(id): Segment,
 ) -> ApiResult<Reply<ResourceCollection<PartnerRelationship>>> {
     let id = tenant_guid(&id)?;
     caller.require_user()?;

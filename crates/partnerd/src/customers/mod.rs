@@ -6,7 +6,8 @@ pub mod rules;
 pub mod validate;
 pub mod view;
 
-use axum::extract::{Path, RawQuery, State};
+use crate::path_param::Segment;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
@@ -154,7 +155,7 @@ pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     format: Format,
-    Path(id): Path<String>,
+    Segment(id): Segment,
 ) -> ApiResult<Reply<Customer>> {
     let id = tenant_guid(&id)?;
     let view = related(&state, &caller, &id).await?;
@@ -170,7 +171,7 @@ pub async fn patch(
     State(state): State<AppState>,
     caller: Caller,
     format: Format,
-    Path(id): Path<String>,
+    Segment(id): Segment,
     lease: Option<Extension<IdempotencyLease>>,
     WireBody(body): WireBody<Customer>,
 ) -> ApiResult<Response> {
@@ -213,7 +214,7 @@ pub async fn patch(
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Segment(id): Segment,
     lease: Option<Extension<IdempotencyLease>>,
 ) -> ApiResult<Response> {
     let lease = lease.map(|Extension(l)| l);

@@ -4,7 +4,8 @@
 //! always advertise the tenant id (even when the path named a domain), because clients such
 //! as MSAL take the tenant of the token endpoint as the account's realm.
 
-use axum::extract::{Path, State};
+use crate::path_param::Segment;
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -95,7 +96,7 @@ async fn configuration(state: &AppState, headers: &HeaderMap, tenant: &str, v2: 
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
 pub async fn openid_configuration_v2(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    Segment(tenant): Segment,
     headers: HeaderMap,
 ) -> Response {
     configuration(&state, &headers, &tenant, true).await
@@ -104,7 +105,7 @@ pub async fn openid_configuration_v2(
 /// `GET /{tenant}/.well-known/openid-configuration`.
 pub async fn openid_configuration_v1(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    Segment(tenant): Segment,
     headers: HeaderMap,
 ) -> Response {
     configuration(&state, &headers, &tenant, false).await
@@ -121,7 +122,7 @@ struct UserRealm {
 }
 
 /// `GET /common/userrealm/{upn}`: every known user is a managed (password) account.
-pub async fn user_realm(State(state): State<AppState>, Path(upn): Path<String>) -> Response {
+pub async fn user_realm(State(state): State<AppState>, Segment(upn): Segment) -> Response {
     let user = state.store.user_by_upn(&upn).await.ok().flatten();
     Json(UserRealm {
         ver: "1.0",

@@ -14,11 +14,12 @@ pub mod error;
 pub mod grants;
 pub mod pages;
 
+use crate::path_param::Segment;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -504,7 +505,7 @@ pub fn grant_key(secret: &str) -> String {
 /// `POST /{tenant}/oauth2/token`.
 pub async fn token_v1(
     state: State<AppState>,
-    tenant: Path<String>,
+    tenant: Segment,
     source: SourceAddr,
     headers: HeaderMap,
     body: Bytes,
@@ -515,7 +516,7 @@ pub async fn token_v1(
 /// `POST /{tenant}/oauth2/v2.0/token`.
 pub async fn token_v2(
     state: State<AppState>,
-    tenant: Path<String>,
+    tenant: Segment,
     source: SourceAddr,
     headers: HeaderMap,
     body: Bytes,
@@ -525,7 +526,7 @@ pub async fn token_v2(
 
 async fn token(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    Segment(tenant): Segment,
     SourceAddr(source): SourceAddr,
     headers: HeaderMap,
     body: Bytes,

@@ -4,10 +4,11 @@
 //! The pages are plain HTML forms so that a script can complete them too: POST the same
 //! fields a browser would.
 
+use crate::path_param::Segment;
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
@@ -146,7 +147,7 @@ fn endpoint_of(path: &str) -> Endpoint {
 /// `GET /{tenant}/oauth2[/v2.0]/authorize`: the sign-in page.
 pub async fn authorize_page(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    Segment(tenant): Segment,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let checked = match resolve_tenant(&state, &tenant, true).await {
@@ -166,7 +167,7 @@ pub async fn authorize_page(
 /// `POST /{tenant}/oauth2[/v2.0]/authorize`: checks the user and redirects back with a code.
 pub async fn authorize_submit(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    Segment(tenant): Segment,
     SourceAddr(source): SourceAddr,
     uri: axum::http::Uri,
     headers: HeaderMap,
@@ -261,7 +262,7 @@ struct DeviceCodeV1 {
 /// `POST /{tenant}/oauth2[/v2.0]/devicecode`: starts a device-code sign-in.
 pub async fn device_code(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    Segment(tenant): Segment,
     uri: axum::http::Uri,
     headers: HeaderMap,
     body: Bytes,

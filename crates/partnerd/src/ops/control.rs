@@ -2,7 +2,8 @@
 //! fault rules and partner reset. Everything but health and readiness needs the admin token
 //! (`Authorization: Bearer <token>`).
 
-use axum::extract::{FromRequestParts, Path, Query, State};
+use crate::path_param::Segment;
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -115,7 +116,7 @@ pub async fn add_fault(
 pub async fn remove_fault(
     State(state): State<AppState>,
     _: Admin,
-    Path(id): Path<String>,
+    Segment(id): Segment,
 ) -> ApiResult<StatusCode> {
     if state.ops.faults.remove(&id) {
         Ok(StatusCode::NO_CONTENT)
@@ -145,7 +146,7 @@ struct Reset {
 pub async fn reset_partner(
     State(state): State<AppState>,
     _: Admin,
-    Path(tenant): Path<String>,
+    Segment(tenant): Segment,
 ) -> ApiResult<Response> {
     let tenant = tenant_guid(&tenant)?;
     if state.store.partner(&tenant).await?.is_none() {
@@ -161,4 +162,9 @@ pub async fn reset_partner(
         deleted_customers: deleted,
     })
     .into_response())
+}
+
+/// `GET /_partnerd/openapi.json`.
+pub async fn openapi(_: Admin) -> Json<serde_json::Value> {
+    crate::app::openapi_json().await
 }

@@ -33,7 +33,7 @@ const DEFAULT_SEED: u64 = 0;
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// What a fired rule does to the request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Effect {
     /// Answer with this status and a Partner Center error body, without running the handler.
@@ -78,7 +78,7 @@ impl Effect {
 /// query string: `*` matches exactly one segment, `**` (last segment only) matches any rest,
 /// including nothing. Exactly one of `probability` and `everyNth` must be given; `seed` only
 /// affects `probability` (default seed 0).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultRule {
     /// Assigned by [`Faults::add`] (`f1`, `f2`, …); ignored on input.

@@ -36,12 +36,13 @@ const SECRET_NAMES: [&str; 11] = [
 ];
 
 /// One journaled request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalEntry {
     /// When the request arrived; serialized as RFC 3339 UTC with milliseconds
     /// (`2026-11-18T11:06:40.123Z`), which sorts as text and reads without a converter.
     #[serde(serialize_with = "serialize_rfc3339")]
+    #[schemars(with = "String")]
     pub at: SystemTime,
     /// HTTP method.
     pub method: String,

@@ -13,3 +13,4 @@ mod ops;
 mod paging;
 mod profiles;
 mod wire;
+mod openapi;
