@@ -3,6 +3,8 @@
 # profile on partnerd, against a bare axum endpoint answering a fixed profile of the same
 # size (bench/baseline), both on loopback, measured with wrk. Prints requests/sec of each,
 # the ratios, and PASS/FAIL against the targets (GET >= 0.5 x bare, PUT >= 0.25 x bare).
+# Also partnerd against itself: GET with Accept: application/xml (target >= 0.8 x the JSON
+# GET) and customer creation with a new MS-RequestId per request (a figure, no target).
 # partnerd runs with the caller's RUST_LOG (its default filter is "info").
 #
 # Usage: bench/run.sh            (from anywhere; builds release binaries first)
@@ -36,6 +38,7 @@ BASELINE_PORT=${BENCH_BASELINE_PORT:-18491}
 QUIET_WAIT=${BENCH_QUIET_WAIT:-300}
 GET_TARGET=0.5
 PUT_TARGET=0.25
+XML_TARGET=0.8
 
 HOST=127.0.0.1
 PARTNERD_URL="http://$HOST:$PARTNERD_PORT"
@@ -137,7 +140,7 @@ json_field() {
     grep -o "\"$1\":\"[^\"]*\"" | head -n 1 | sed 's/.*:"\(.*\)"/\1/'
 }
 
-PARTNER_JSON=$("$PARTNERD" partner create --database "$DB" --name "Bench Partner" --json)
+PARTNER_JSON=$("$PARTNERD" partner create --database "$DB" --name "Bench Partner" --customer-cap 0 --json)
 TENANT=$(json_field tenantId <<<"$PARTNER_JSON")
 [[ -n "$TENANT" ]] || die "partner create printed no tenantId: $PARTNER_JSON"
 TOKEN=$("$PARTNERD" token --database "$DB" --tenant "$TENANT" | tail -n 1 | tr -d '[:space:]')
@@ -227,6 +230,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
     measure "get-partnerd-$round" "$PARTNERD_URL$PROFILE_PATH"
     measure "put-baseline-$round" "$BASELINE_URL$PROFILE_PATH" -s "$BENCH_DIR/put.lua"
     measure "put-partnerd-$round" "$PARTNERD_URL$PROFILE_PATH" -s "$BENCH_DIR/put.lua"
+    measure "xml-partnerd-$round" "$PARTNERD_URL$PROFILE_PATH" -H "Accept: application/xml"
+    measure "create-partnerd-$round" "$PARTNERD_URL/v1/customers" -s "$BENCH_DIR/create.lua"
 done
 
 # --- report ------------------------------------------------------------------------------------
@@ -281,5 +286,27 @@ for op in get put; do
     printf '%-5s %14.0f %14.0f %10s %10s %7s %9s  %s\n' "${op^^}" "$base" "$real" \
         "$(p99 "$op-baseline-$ROUNDS")" "$(p99 "$op-partnerd-$ROUNDS")" "$ratio" ">= $target" "$result"
 done
+# partnerd against itself: the XML GET against the JSON GET, and the create rate.
+json_get=$(for ((r = 1; r <= ROUNDS; r++)); do rps "get-partnerd-$r"; done | median)
+xml_get=$(for ((r = 1; r <= ROUNDS; r++)); do rps "xml-partnerd-$r"; done | median)
+create=$(for ((r = 1; r <= ROUNDS; r++)); do rps "create-partnerd-$r"; done | median)
+verdict=$(awk -v x="$xml_get" -v j="$json_get" -v t="$XML_TARGET" \
+    'BEGIN { if (j + 0 > 0) { q = x / j; printf "%.3f %s", q, (q >= t ? "PASS" : "FAIL") } else print "n/a FAIL" }')
+for name in xml create; do
+    for ((r = 1; r <= ROUNDS; r++)); do
+        bad=$(non2xx "$name-partnerd-$r")
+        if [[ -n "$bad" ]]; then
+            echo "bench: $name, round $r: $bad of $(requests "$name-partnerd-$r") responses were not 2xx/3xx" >&2
+            verdict="${verdict% *} FAIL"
+        fi
+    done
+done
+printf '%-5s %14s %14s %10s %10s %7s %9s  %s\n' \
+    "XML" "json req/s" "xml req/s" "json p99" "xml p99" "ratio" ">= $XML_TARGET" "${verdict#* }"
+printf '%-5s %14.0f %14.0f %10s %10s %7s\n' "" "$json_get" "$xml_get" \
+    "$(p99 "get-partnerd-$ROUNDS")" "$(p99 "xml-partnerd-$ROUNDS")" "${verdict% *}"
+[[ ${verdict#* } == PASS ]] || FAILED=1
+printf 'create customer (MS-RequestId on each, so each stores an idempotency record): %.0f req/s, p99 %s\n' \
+    "$create" "$(p99 "create-partnerd-$ROUNDS")"
 ((ROUNDS == 1)) || echo "(req/s are medians over the rounds; p99 latencies are the last round's)"
 exit "$FAILED"

@@ -69,7 +69,11 @@ pub fn normalise(value: Value) -> Value {
                 if v.is_null() {
                     continue;
                 }
-                let key = names::canonical(&k).map_or(k, str::to_owned);
+                // Most keys arrive in canonical spelling: reuse them rather than reallocate.
+                let key = match names::canonical(&k) {
+                    Some(canonical) if canonical != k => canonical.to_owned(),
+                    _ => k,
+                };
                 out.insert(key, normalise(v));
             }
             Value::Object(out)

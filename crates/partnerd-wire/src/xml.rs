@@ -88,8 +88,10 @@ const XSI_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema-instance";
 /// Renders a JSON tree (a wire type serialized with `serde_json`) as an XML document whose root
 /// element is named `root`. See the [module documentation](self) for the shape.
 pub fn to_xml(root: &str, value: &Value) -> String {
+    let mut out = String::with_capacity(1024);
+    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
     let mut writer = XmlWriter {
-        out: String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>"),
+        out,
         uses_xsi: false,
     };
     let root = xml_name(root);
@@ -124,7 +126,7 @@ impl XmlWriter {
             Value::Array(items) => {
                 self.open(name);
                 for item in items {
-                    self.element(&item_name(name, item), item);
+                    self.element(item_name(name, item), item);
                 }
                 self.close(name);
             }
@@ -172,6 +174,15 @@ impl XmlWriter {
             self.out.push_str(attribute);
         }
         self.out.push('>');
+        // Most text needs no escaping: copy it whole.
+        if text
+            .chars()
+            .all(|c| !matches!(c, '&' | '<' | '>' | '\r') && is_xml_char(c))
+        {
+            self.out.push_str(text);
+            self.close(name);
+            return;
+        }
         for c in text.chars() {
             match c {
                 '&' => self.out.push_str("&amp;"),
@@ -187,7 +198,7 @@ impl XmlWriter {
 }
 
 /// The element name of an array item of the property `property`.
-fn item_name(property: &str, item: &Value) -> String {
+fn item_name<'a>(property: &str, item: &'a Value) -> &'a str {
     match item {
         Value::Object(map) => {
             let object_type = map
@@ -196,24 +207,24 @@ fn item_name(property: &str, item: &Value) -> String {
                 .and_then(Value::as_str)
                 .filter(|t| is_xml_name(t));
             match object_type {
-                Some(t) => t.to_owned(),
-                None if property.eq_ignore_ascii_case("headers") => "KeyValuePair".to_owned(),
-                None => "anyType".to_owned(),
+                Some(t) => t,
+                None if property.eq_ignore_ascii_case("headers") => "KeyValuePair",
+                None => "anyType",
             }
         }
-        Value::String(_) => "string".to_owned(),
-        Value::Number(n) if n.is_i64() || n.is_u64() => "long".to_owned(),
-        Value::Number(_) => "double".to_owned(),
-        Value::Bool(_) => "boolean".to_owned(),
-        Value::Null | Value::Array(_) => "anyType".to_owned(),
+        Value::String(_) => "string",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "long",
+        Value::Number(_) => "double",
+        Value::Bool(_) => "boolean",
+        Value::Null | Value::Array(_) => "anyType",
     }
 }
 
 /// `name` if it is a valid XML element name without a prefix, else `name` with every offending
 /// character replaced by `_`.
-fn xml_name(name: &str) -> String {
+fn xml_name(name: &str) -> std::borrow::Cow<'_, str> {
     if is_xml_name(name) {
-        return name.to_owned();
+        return std::borrow::Cow::Borrowed(name);
     }
     let mut out: String = name
         .chars()
@@ -222,7 +233,7 @@ fn xml_name(name: &str) -> String {
     if !out.starts_with(is_name_start_char) {
         out.insert(0, '_');
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 fn is_xml_name(name: &str) -> bool {

@@ -6,6 +6,8 @@
 //! Idempotency, throttling, fault injection and the request journal belong between this layer
 //! and the router.
 
+use std::sync::Arc;
+
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -38,8 +40,8 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         parts
             .extensions
-            .get::<RequestContext>()
-            .cloned()
+            .get::<Arc<RequestContext>>()
+            .map(|c| RequestContext::clone(c))
             .ok_or_else(|| ApiError::internal("request context missing"))
     }
 }
@@ -48,8 +50,12 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
 impl<S: Send + Sync> FromRequestParts<S> for Format {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, ApiError> {
-        Ok(RequestContext::from_request_parts(parts, s).await?.format)
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Arc<RequestContext>>()
+            .map(|c| c.format)
+            .ok_or_else(|| ApiError::internal("request context missing"))
     }
 }
 
@@ -86,7 +92,11 @@ pub async fn wire_layer(
     next: Next,
 ) -> Response {
     let headers = request.headers();
-    let ctx = RequestContext {
+    let format = Format::negotiate(header(headers, "accept"));
+    let rejected_accept = format
+        .is_none()
+        .then(|| header(headers, "accept").unwrap_or_default().to_owned());
+    let ctx = Arc::new(RequestContext {
         correlation_id: header(headers, "ms-correlationid")
             .map(str::to_owned)
             .unwrap_or_else(new_guid),
@@ -96,9 +106,8 @@ pub async fn wire_layer(
         cv: header(headers, "ms-cv")
             .map(|cv| format!("{cv}.1"))
             .unwrap_or_else(new_cv),
-        format: Format::Json,
-    };
-    let accept = header(headers, "accept").map(str::to_owned);
+        format: format.unwrap_or(Format::Json),
+    });
     // A debug span: at the default level it costs nothing; warnings carry the ids themselves.
     let span = tracing::debug_span!(
         "request",
@@ -109,15 +118,9 @@ pub async fn wire_layer(
         partner = tracing::field::Empty,
     );
     let started = std::time::Instant::now();
-    let mut response = match Format::negotiate(accept.as_deref()) {
+    let mut response = match rejected_accept {
+        Some(accept) => ApiError::not_acceptable(&accept).render(Format::Json),
         None => {
-            ApiError::not_acceptable(accept.as_deref().unwrap_or_default()).render(Format::Json)
-        }
-        Some(format) => {
-            let ctx = RequestContext {
-                format,
-                ..ctx.clone()
-            };
             request.extensions_mut().insert(ctx.clone());
             let response = next.run(request).instrument(span.clone()).await;
             finish_fault(response, &ctx)

@@ -32,6 +32,25 @@ pub fn verify_secret(secret: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// A one-way hash of a password partnerd generated itself: salted SHA-256, as a PHC-style
+/// string `$sha256$<salt>$<hash>`. A generated password has about 119 bits of entropy, so a
+/// fast hash is as safe as a slow one here and keeps creating customers cheap; passwords and
+/// secrets that people choose or hold long-term go through [`hash_secret`] (argon2id).
+pub fn hash_generated(secret: &str) -> String {
+    use base64::engine::general_purpose::STANDARD_NO_PAD;
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let salt: [u8; 16] = rand::random();
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(secret.as_bytes());
+    format!(
+        "$sha256${}${}",
+        STANDARD_NO_PAD.encode(salt),
+        STANDARD_NO_PAD.encode(h.finalize())
+    )
+}
+
 /// A random client secret: 40 characters from letters, digits, `~`, `.`, `_` and `-`.
 pub fn generate_secret() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789~._-";

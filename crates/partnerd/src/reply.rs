@@ -185,8 +185,15 @@ impl<T: Serialize> Reply<T> {
 }
 
 impl<T: Serialize> IntoResponse for Reply<T> {
+    /// Straight to a response (no detour through [`StoredResponse`]): this is the hot path.
     fn into_response(self) -> Response {
-        stored_to_response(self.into_stored())
+        let mut response = self.format.encode(self.status, &self.body);
+        if let Some(etag) = self.etag {
+            if let Ok(v) = HeaderValue::from_str(&format!("\"{etag}\"")) {
+                response.headers_mut().insert(header::ETAG, v);
+            }
+        }
+        response
     }
 }
 

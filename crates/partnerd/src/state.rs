@@ -11,9 +11,21 @@ use crate::config::Settings;
 use crate::customers::paging::PageSigner;
 use crate::ops::Ops;
 
-/// Shared, cheaply cloneable application state.
+/// Shared application state: one reference-counted allocation, so the clones axum makes for
+/// every layer and extractor cost one atomic increment each.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<State>);
+
+impl std::ops::Deref for AppState {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct State {
     /// The store.
     pub store: DynStore,
     /// Signing keys.
@@ -54,7 +66,7 @@ impl AppState {
             "partnerd-{}",
             &uuid::Uuid::new_v4().simple().to_string()[..12]
         );
-        Ok(Self {
+        Ok(Self(Arc::new(State {
             store,
             keys: Arc::new(keys),
             tokens: Arc::new(TokenCache::default()),
@@ -73,6 +85,6 @@ impl AppState {
             )),
             idempotency_secret: idempotency_secret.into(),
             settings: Arc::new(settings),
-        })
+        })))
     }
 }

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use crate::model::BillingProfile;
 
@@ -31,12 +31,12 @@ const CAPACITY: usize = 100_000;
 #[derive(Default)]
 pub(super) struct BillingCache {
     generation: AtomicU64,
-    entries: RwLock<HashMap<String, CachedBilling>>,
+    entries: RwLock<HashMap<String, Arc<CachedBilling>>>,
 }
 
 impl BillingCache {
     /// The entry of a customer, if cached.
-    pub fn get(&self, customer_id: &str) -> Option<CachedBilling> {
+    pub fn get(&self, customer_id: &str) -> Option<Arc<CachedBilling>> {
         self.entries.read().ok()?.get(customer_id).cloned()
     }
 
@@ -47,7 +47,7 @@ impl BillingCache {
 
     /// Fills an entry read from the database, unless a write invalidated anything since
     /// `generation` was taken.
-    pub fn fill(&self, generation: u64, customer_id: &str, entry: CachedBilling) {
+    pub fn fill(&self, generation: u64, customer_id: &str, entry: Arc<CachedBilling>) {
         if let Ok(mut entries) = self.entries.write() {
             if self.generation.load(Ordering::Acquire) != generation {
                 return;

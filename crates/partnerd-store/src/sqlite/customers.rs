@@ -1,5 +1,7 @@
 //! Customers, billing-profile compare-and-swap and keyset scans on SQLite.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -174,7 +176,7 @@ impl CustomerStore for SqliteStore {
             Some(entry) => Some(entry),
             None => {
                 let generation = self.billing.generation();
-                let entry = self.read(|c| read_billing(c, customer_id))?;
+                let entry = self.read(|c| read_billing(c, customer_id))?.map(Arc::new);
                 if let Some(entry) = &entry {
                     self.billing.fill(generation, customer_id, entry.clone());
                 }
@@ -186,7 +188,7 @@ impl CustomerStore for SqliteStore {
             Some(e) if !e.partners.iter().any(|p| p == partner_id) => {
                 Err(StoreError::NoRelationship)
             }
-            Some(e) => Ok((e.billing, e.etag)),
+            Some(e) => Ok((e.billing.clone(), e.etag)),
         }
     }
 

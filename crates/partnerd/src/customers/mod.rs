@@ -24,7 +24,7 @@ use crate::auth::Caller;
 use crate::body::WireBody;
 use crate::error::{ApiError, ApiResult};
 use crate::idempotency::{completion_for, from_view, respond, IdempotencyLease};
-use crate::identity::{generate_password, hash_secret};
+use crate::identity::{generate_password, hash_generated};
 use crate::reply::{Format, Reply};
 use crate::state::AppState;
 use paging::PageState;
@@ -80,7 +80,7 @@ pub async fn create(
         PartnerKind::Production => None,
     };
     let password = generate_password();
-    let admin_password_hash = hash_secret(&password).map_err(|e| ApiError::internal(&e))?;
+    let admin_password_hash = hash_generated(&password);
     let billing = input.billing;
     let new = NewCustomer {
         partner_id: caller.partner.tenant_id.clone(),

@@ -4,11 +4,30 @@
 //! normalisation (`EN-us` becomes `en-US`), and the country rules for phone numbers and
 //! organization registration numbers, which have their own error codes.
 
+use std::fmt::Display;
+
 use partnerd_store::BillingProfile;
 use partnerd_wire::{Address, Customer, CustomerBillingProfile};
 
 use super::rules;
 use crate::error::{ApiError, Violation};
+
+/// A property path, formatted only if a violation needs it (most bodies are valid).
+#[derive(Clone, Copy)]
+struct FieldPath<'a> {
+    base: &'a str,
+    field: &'static str,
+}
+
+impl Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.base.is_empty() {
+            f.write_str(self.field)
+        } else {
+            write!(f, "{}.{}", self.base, self.field)
+        }
+    }
+}
 
 /// Collects violations while walking a body.
 #[derive(Default)]
@@ -17,12 +36,17 @@ struct Checker {
 }
 
 impl Checker {
-    fn fail(&mut self, path: &str, reason: impl Into<String>) {
-        self.violations.push((path.to_owned(), reason.into()));
+    fn fail(&mut self, path: impl Display, reason: impl Into<String>) {
+        self.violations.push((path.to_string(), reason.into()));
     }
 
     /// A required text of `min..=max` characters, trimmed.
-    fn required(&mut self, path: &str, value: &Option<String>, max: usize) -> Option<String> {
+    fn required(
+        &mut self,
+        path: impl Display,
+        value: &Option<String>,
+        max: usize,
+    ) -> Option<String> {
         match value.as_deref().map(str::trim) {
             None | Some("") => {
                 self.fail(path, "is required");
@@ -35,7 +59,7 @@ impl Checker {
     /// An optional text of `min..=max` characters when given.
     fn optional(
         &mut self,
-        path: &str,
+        path: impl Display,
         value: &Option<String>,
         min: usize,
         max: usize,
@@ -46,7 +70,7 @@ impl Checker {
             .and_then(|v| self.length(path, v, min, max))
     }
 
-    fn length(&mut self, path: &str, v: &str, min: usize, max: usize) -> Option<String> {
+    fn length(&mut self, path: impl Display, v: &str, min: usize, max: usize) -> Option<String> {
         let n = v.chars().count();
         if n < min || n > max {
             self.fail(path, format!("must be {min} to {max} characters long"));
@@ -108,43 +132,43 @@ fn check_address(c: &mut Checker, path: &str, address: &Option<Address>) -> Opti
         c.fail(path, "is required");
         return None;
     };
-    let p = |field: &str| format!("{path}.{field}");
+    let p = |field: &'static str| FieldPath { base: path, field };
     let country = c
-        .required(&p("country"), &a.country, 2)
+        .required(p("country"), &a.country, 2)
         .map(|s| s.to_ascii_uppercase());
     let country = match country {
         Some(code) if rules::is_country(&code) => Some(code),
         Some(code) => {
             c.fail(
-                &p("country"),
+                p("country"),
                 format!("'{code}' is not an ISO 3166 alpha-2 country code"),
             );
             None
         }
         None => None,
     };
-    let city = c.required(&p("city"), &a.city, 100);
-    let line1 = c.required(&p("addressLine1"), &a.address_line1, 200);
-    let line2 = c.optional(&p("addressLine2"), &a.address_line2, 0, 200);
-    let line3 = c.optional(&p("addressLine3"), &a.address_line3, 0, 200);
-    let postal = c.required(&p("postalCode"), &a.postal_code, 20);
-    let first = c.optional(&p("firstName"), &a.first_name, 1, 50);
-    let middle = c.optional(&p("middleName"), &a.middle_name, 1, 50);
-    let last = c.optional(&p("lastName"), &a.last_name, 1, 50);
-    let phone = c.optional(&p("phoneNumber"), &a.phone_number, 1, 30);
-    let mut state = c.optional(&p("state"), &a.state, 1, 50);
-    let region = c.optional(&p("region"), &a.region, 1, 50);
+    let city = c.required(p("city"), &a.city, 100);
+    let line1 = c.required(p("addressLine1"), &a.address_line1, 200);
+    let line2 = c.optional(p("addressLine2"), &a.address_line2, 0, 200);
+    let line3 = c.optional(p("addressLine3"), &a.address_line3, 0, 200);
+    let postal = c.required(p("postalCode"), &a.postal_code, 20);
+    let first = c.optional(p("firstName"), &a.first_name, 1, 50);
+    let middle = c.optional(p("middleName"), &a.middle_name, 1, 50);
+    let last = c.optional(p("lastName"), &a.last_name, 1, 50);
+    let phone = c.optional(p("phoneNumber"), &a.phone_number, 1, 30);
+    let mut state = c.optional(p("state"), &a.state, 1, 50);
+    let region = c.optional(p("region"), &a.region, 1, 50);
     if let Some(country) = &country {
         if rules::state_required(country)
             && state.is_none()
             && a.state.as_deref().is_none_or(|s| s.trim().is_empty())
         {
-            c.fail(&p("state"), format!("is required for {country} addresses"));
+            c.fail(p("state"), format!("is required for {country} addresses"));
         }
         if country == "US" {
             if region.is_some() {
                 c.fail(
-                    &p("region"),
+                    p("region"),
                     "must not be set on a US address (StateInvalid)",
                 );
             }
@@ -152,7 +176,7 @@ fn check_address(c: &mut Checker, path: &str, address: &Option<Address>) -> Opti
                 *s = s.to_ascii_uppercase();
                 if !rules::is_us_state(s) {
                     c.fail(
-                        &p("state"),
+                        p("state"),
                         format!("'{s}' is not a US state code (StateInvalid)"),
                     );
                 }
@@ -165,7 +189,7 @@ fn check_address(c: &mut Checker, path: &str, address: &Option<Address>) -> Opti
         region,
         city,
         state,
-        district: c.optional(&p("district"), &a.district, 1, 100),
+        district: c.optional(p("district"), &a.district, 1, 100),
         address_line1: line1,
         address_line2: line2.filter(|s| !s.is_empty()),
         address_line3: line3.filter(|s| !s.is_empty()),
@@ -173,55 +197,49 @@ fn check_address(c: &mut Checker, path: &str, address: &Option<Address>) -> Opti
         first_name: first,
         middle_name: middle,
         last_name: last,
-        email_address: c.optional(&p("emailAddress"), &a.email_address, 3, 254),
+        email_address: c.optional(p("emailAddress"), &a.email_address, 3, 254),
         phone_number: phone,
     })
 }
 
 fn check_billing(c: &mut Checker, path: &str, input: &CustomerBillingProfile) -> BillingProfile {
-    let p = |field: &str| {
-        if path.is_empty() {
-            field.to_owned()
-        } else {
-            format!("{path}.{field}")
-        }
-    };
-    let email = c.required(&p("email"), &input.email, 254);
+    let p = |field: &'static str| FieldPath { base: path, field };
+    let email = c.required(p("email"), &input.email, 254);
     if let Some(e) = &email {
         if !plausible_email(e) {
-            c.fail(&p("email"), "is not an e-mail address");
+            c.fail(p("email"), "is not an e-mail address");
         }
     }
     let culture = c
-        .required(&p("culture"), &input.culture, 20)
+        .required(p("culture"), &input.culture, 20)
         .and_then(|raw| {
             let normal = normalise_culture(&raw);
             if normal.is_none() {
                 c.fail(
-                    &p("culture"),
+                    p("culture"),
                     format!("'{raw}' is not a culture name such as en-US"),
                 );
             }
             normal
         });
-    let language = c.required(&p("language"), &input.language, 20);
+    let language = c.required(p("language"), &input.language, 20);
     if let Some(l) = &language {
         if !l.chars().all(|ch| ch.is_ascii_alphabetic() || ch == '-') {
             c.fail(
-                &p("language"),
+                p("language"),
                 format!("'{l}' is not a language code such as en"),
             );
         }
     }
     BillingProfile {
         id: None,
-        first_name: c.optional(&p("firstName"), &input.first_name, 1, 50),
-        last_name: c.optional(&p("lastName"), &input.last_name, 1, 50),
+        first_name: c.optional(p("firstName"), &input.first_name, 1, 50),
+        last_name: c.optional(p("lastName"), &input.last_name, 1, 50),
         email,
         culture,
         language,
-        company_name: c.required(&p("companyName"), &input.company_name, 255),
-        default_address: check_address(c, &p("defaultAddress"), &input.default_address),
+        company_name: c.required(p("companyName"), &input.company_name, 255),
+        default_address: check_address(c, &p("defaultAddress").to_string(), &input.default_address),
         links: None,
         attributes: None,
     }

@@ -98,24 +98,105 @@ pub struct Journal {
 #[derive(Debug, Clone)]
 pub struct RawBody {
     /// Its media type.
-    pub content_type: Option<String>,
+    pub content_type: Option<axum::http::HeaderValue>,
     /// Its bytes (a cheap clone of the buffer the request or response already holds).
     pub bytes: axum::body::Bytes,
 }
 
 #[derive(Debug)]
 struct Stored {
-    entry: JournalEntry,
+    entry: Entry,
     request: Option<RawBody>,
     response: Option<RawBody>,
 }
 
+/// An entry as stored: either complete, or as the request layer hands it over, cheap to make
+/// (no text is built until the journal is read).
+#[derive(Debug)]
+enum Entry {
+    Complete(JournalEntry),
+    Raw(RawEntry),
+}
+
+/// What the request layer knows of an exchange, without formatting any of it.
+#[derive(Debug)]
+pub struct RawEntry {
+    /// When the request arrived.
+    pub at: SystemTime,
+    /// HTTP method.
+    pub method: axum::http::Method,
+    /// Path with query string.
+    pub path: String,
+    /// The route pattern that matched.
+    pub route: &'static str,
+    /// Response status.
+    pub status: u16,
+    /// Time to answer, in milliseconds.
+    pub latency_ms: f64,
+    /// The calling partner, once authenticated.
+    pub partner: Option<String>,
+    /// The request's tracking ids.
+    pub context: Option<Arc<crate::context::RequestContext>>,
+}
+
+impl Entry {
+    fn matches(&self, q: &JournalQuery) -> bool {
+        let same = |want: &Option<String>, have: &str| {
+            want.as_deref()
+                .is_none_or(|w| w.trim().eq_ignore_ascii_case(have))
+        };
+        let (correlation, request, status) = match self {
+            Entry::Complete(e) => (e.correlation_id.as_str(), e.request_id.as_str(), e.status),
+            Entry::Raw(r) => (
+                r.context
+                    .as_deref()
+                    .map_or("", |c| c.correlation_id.as_str()),
+                r.context.as_deref().map_or("", |c| c.request_id.as_str()),
+                r.status,
+            ),
+        };
+        same(&q.correlation_id, correlation)
+            && same(&q.request_id, request)
+            && q.status.is_none_or(|s| s == status)
+    }
+
+    fn to_entry(&self) -> JournalEntry {
+        match self {
+            Entry::Complete(e) => e.clone(),
+            Entry::Raw(r) => JournalEntry {
+                at: r.at,
+                method: r.method.to_string(),
+                path: r.path.clone(),
+                route: r.route.to_owned(),
+                status: r.status,
+                latency_ms: r.latency_ms,
+                partner: r.partner.clone(),
+                correlation_id: r
+                    .context
+                    .as_deref()
+                    .map(|c| c.correlation_id.clone())
+                    .unwrap_or_default(),
+                request_id: r
+                    .context
+                    .as_deref()
+                    .map(|c| c.request_id.clone())
+                    .unwrap_or_default(),
+                request_body: None,
+                response_body: None,
+            },
+        }
+    }
+}
+
 impl Stored {
     fn render(&self) -> JournalEntry {
+        if self.request.is_none() && self.response.is_none() {
+            return self.entry.to_entry();
+        }
         let text = |body: &Option<RawBody>| {
             body.as_ref().filter(|b| !b.bytes.is_empty()).map(|b| {
                 let cut = &b.bytes[..b.bytes.len().min(MAX_BODY_BYTES)];
-                let mut text = redact(b.content_type.as_deref(), cut);
+                let mut text = redact(b.content_type.as_ref().and_then(|c| c.to_str().ok()), cut);
                 if b.bytes.len() > MAX_BODY_BYTES {
                     text.push_str(&format!("…[truncated, {} bytes]", b.bytes.len()));
                 }
@@ -125,7 +206,7 @@ impl Stored {
         JournalEntry {
             request_body: text(&self.request),
             response_body: text(&self.response),
-            ..self.entry.clone()
+            ..self.entry.to_entry()
         }
     }
 }
@@ -159,7 +240,7 @@ impl Journal {
             truncate(body, MAX_BODY_BYTES);
         }
         self.push(Stored {
-            entry,
+            entry: Entry::Complete(entry),
             request: None,
             response: None,
         });
@@ -168,7 +249,7 @@ impl Journal {
     /// Records one request with its raw bodies, which are redacted (and cut) when read.
     pub fn record_raw(
         &self,
-        mut entry: JournalEntry,
+        mut entry: RawEntry,
         request: Option<RawBody>,
         response: Option<RawBody>,
     ) {
@@ -177,7 +258,7 @@ impl Journal {
         }
         truncate(&mut entry.path, MAX_PATH_BYTES);
         self.push(Stored {
-            entry,
+            entry: Entry::Raw(entry),
             request,
             response,
         });
@@ -194,32 +275,18 @@ impl Journal {
 
     /// The entries matching `q`, newest first.
     pub fn query(&self, q: &JournalQuery) -> Vec<JournalEntry> {
-        let same = |want: &Option<String>, have: &str| {
-            want.as_deref()
-                .is_none_or(|w| w.trim().eq_ignore_ascii_case(have))
-        };
         let limit = q.limit.unwrap_or(usize::MAX);
         let hits: Vec<Arc<Stored>> = {
             let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
             entries
                 .iter()
                 .rev()
-                .filter(|s| {
-                    let e = &s.entry;
-                    same(&q.correlation_id, &e.correlation_id)
-                        && same(&q.request_id, &e.request_id)
-                        && q.status.is_none_or(|s| s == e.status)
-                })
+                .filter(|s| s.entry.matches(q))
                 .take(limit)
                 .cloned()
                 .collect()
         };
-        hits.iter()
-            .map(|s| match (&s.request, &s.response) {
-                (None, None) => s.entry.clone(),
-                _ => s.render(),
-            })
-            .collect()
+        hits.iter().map(|s| s.render()).collect()
     }
 }
 

@@ -17,7 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::faults::Effect;
-use super::journal::{JournalEntry, RawBody};
+use super::journal::{RawBody, RawEntry};
 use super::throttle::throttled_body;
 use crate::auth::Caller;
 use crate::context::RequestContext;
@@ -49,11 +49,8 @@ impl http_body::Body for Dropped {
     }
 }
 
-fn content_type(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+fn content_type(headers: &axum::http::HeaderMap) -> Option<HeaderValue> {
+    headers.get(header::CONTENT_TYPE).cloned()
 }
 
 /// The middleware.
@@ -152,10 +149,7 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
     } else {
         (Request::from_parts(parts, body), None)
     };
-    let ids = request
-        .extensions()
-        .get::<RequestContext>()
-        .map(|c| (c.correlation_id.clone(), c.request_id.clone()));
+    let context = request.extensions().get::<Arc<RequestContext>>().cloned();
     let path_and_query = request
         .uri()
         .path_and_query()
@@ -175,20 +169,20 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
     }
     let (parts, body) = response.into_parts();
     let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-    let (correlation_id, request_id) = ids.unwrap_or_default();
+    // The extractor's copy of the slot is gone with the request, so the tenant id moves out.
+    let partner = Arc::try_unwrap(slot.0)
+        .map(|cell| cell.into_inner())
+        .unwrap_or_else(|shared| shared.get().cloned());
     ops.journal.record_raw(
-        JournalEntry {
+        RawEntry {
             at: SystemTime::now(),
-            method: method.to_string(),
+            method,
             path: path_and_query,
-            route: route.to_owned(),
+            route,
             status: status.as_u16(),
             latency_ms: started.elapsed().as_secs_f64() * 1000.0,
-            partner: slot.0.get().cloned(),
-            correlation_id,
-            request_id,
-            request_body: None,
-            response_body: None,
+            partner,
+            context,
         },
         request_body,
         Some(RawBody {
