@@ -176,9 +176,24 @@ pub trait CustomerStore: Send + Sync {
     async fn ping(&self) -> StoreResult<()>;
 }
 
+/// Told how long each store operation took, for metrics.
+pub type LatencyObserver = Box<dyn Fn(std::time::Duration) + Send + Sync>;
+
+/// What a backend reports about itself.
+pub trait Observed: Send + Sync {
+    /// Sets the observer of operation latencies (once; later calls are ignored).
+    fn observe_latency(&self, observer: LatencyObserver);
+}
+
 /// Every storage capability partnerd needs.
-pub trait Store: PartnerStore + KeyStore + CustomerStore + GrantStore + IdempotencyStore {}
-impl<T: PartnerStore + KeyStore + CustomerStore + GrantStore + IdempotencyStore> Store for T {}
+pub trait Store:
+    PartnerStore + KeyStore + CustomerStore + GrantStore + IdempotencyStore + Observed
+{
+}
+impl<T: PartnerStore + KeyStore + CustomerStore + GrantStore + IdempotencyStore + Observed> Store
+    for T
+{
+}
 
 /// A shared handle to a store.
 pub type DynStore = Arc<dyn Store>;

@@ -66,6 +66,18 @@ impl AppState {
             "partnerd-{}",
             &uuid::Uuid::new_v4().simple().to_string()[..12]
         );
+        let ops = Arc::new(Ops::new(
+            settings.journal_capacity,
+            settings
+                .throttle
+                .map(|(limit, per)| crate::ops::throttle::Throttle::new(limit, per)),
+            settings
+                .admin_token
+                .clone()
+                .unwrap_or_else(crate::identity::generate_secret),
+        ));
+        let metrics = ops.clone();
+        store.observe_latency(Box::new(move |took| metrics.metrics.record_store(took)));
         Ok(Self(Arc::new(State {
             store,
             keys: Arc::new(keys),
@@ -73,16 +85,7 @@ impl AppState {
             pages: Arc::new(pages),
             server_id: server_id.into(),
             lockout: Arc::new(Lockout::new(settings.lockout)),
-            ops: Arc::new(Ops::new(
-                settings.journal_capacity,
-                settings
-                    .throttle
-                    .map(|(limit, per)| crate::ops::throttle::Throttle::new(limit, per)),
-                settings
-                    .admin_token
-                    .clone()
-                    .unwrap_or_else(crate::identity::generate_secret),
-            )),
+            ops,
             idempotency_secret: idempotency_secret.into(),
             settings: Arc::new(settings),
         })))

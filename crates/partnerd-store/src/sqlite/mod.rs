@@ -29,6 +29,13 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Mutex<Vec<Connection>>,
     billing: cache::BillingCache,
+    observer: std::sync::OnceLock<crate::LatencyObserver>,
+}
+
+impl crate::Observed for SqliteStore {
+    fn observe_latency(&self, observer: crate::LatencyObserver) {
+        let _ = self.observer.set(observer);
+    }
 }
 
 impl SqliteStore {
@@ -46,6 +53,7 @@ impl SqliteStore {
             writer: Writer::start(writer)?,
             readers: Mutex::new(Vec::new()),
             billing: cache::BillingCache::default(),
+            observer: std::sync::OnceLock::new(),
         })
     }
 
@@ -56,6 +64,15 @@ impl SqliteStore {
 
     /// Runs `f` on a reader connection.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let started = std::time::Instant::now();
+        let out = self.read_unobserved(f);
+        if let Some(observe) = self.observer.get() {
+            observe(started.elapsed());
+        }
+        out
+    }
+
+    fn read_unobserved<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         let pooled = self.readers.lock().map_err(poisoned)?.pop();
         let conn = match pooled {
             Some(c) => c,
@@ -72,7 +89,12 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        self.writer.write(f).await
+        let started = std::time::Instant::now();
+        let out = self.writer.write(f).await;
+        if let Some(observe) = self.observer.get() {
+            observe(started.elapsed());
+        }
+        out
     }
 }
 

@@ -321,6 +321,18 @@ async fn serve_bootstraps_once_and_stops_gracefully() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // The control plane's token was made, printed once and kept beside the database.
+    let admin = field("Control-plane admin token (kept in");
+    let admin = admin.rsplit(' ').next().unwrap().to_owned();
+    let kept = std::fs::read_to_string(dir.path().join("admin-token")).unwrap();
+    assert_eq!(kept.trim(), admin);
+    let r = http
+        .get(format!("{base}/_partnerd/metrics"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     let status = terminate(&mut child);
     assert!(status.success(), "exit status {status}");
 
@@ -468,4 +480,70 @@ async fn no_secret_password_or_token_reaches_the_log() {
     }
     // A token's signature alone must not appear either.
     assert!(!text.contains(access.rsplit('.').next().unwrap()));
+}
+
+#[tokio::test]
+async fn fault_rules_load_from_a_file_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("faults.json");
+    std::fs::write(
+        &rules,
+        r#"{"rules": [{"method": "GET", "route": "/v1/customers", "everyNth": 1,
+            "effect": {"kind": "error", "status": 503, "code": 990006}}]}"#,
+    )
+    .unwrap();
+    let port = free_port();
+    let mut child = partnerd()
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--admin-token",
+            "test-admin",
+        ])
+        .arg("--faults")
+        .arg(&rules)
+        .env("PARTNERD_DATABASE", "sqlite://partnerd.db")
+        .env("RUST_LOG", "warn")
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut seen = Vec::new();
+    while let Some(Ok(line)) = lines.next() {
+        let done = line.contains("listening");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    assert!(
+        seen.iter().any(|l| l.contains("Loaded 1 fault rule")),
+        "{seen:?}"
+    );
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("http://127.0.0.1:{port}/_partnerd/faults"))
+        .bearer_auth("test-admin")
+        .send()
+        .await
+        .unwrap();
+    let listed: Value = r.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(terminate(&mut child).success());
+    // A broken file stops the start with a message.
+    std::fs::write(&rules, "[{\"route\": \"\"}]").unwrap();
+    let out = partnerd()
+        .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
+        .arg("--faults")
+        .arg(&rules)
+        .env("PARTNERD_DATABASE", "sqlite://partnerd.db")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("partnerd:"));
 }
