@@ -51,6 +51,11 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
 /// Decodes an already-parsed tree leniently into `T`.
 pub fn decode_value<T: DeserializeOwned>(value: Value) -> Result<T, DecodeError> {
     let value = normalise(value);
+    // Tracking the path costs on every value; most bodies are valid, so decode without it
+    // first and only retrace the way to the offending property when decoding fails.
+    if let Ok(decoded) = T::deserialize(&value) {
+        return Ok(decoded);
+    }
     serde_path_to_error::deserialize(&value).map_err(|e| {
         let path = e.path().to_string();
         DecodeError {
