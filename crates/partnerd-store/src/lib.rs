@@ -3,11 +3,14 @@
 //! The server never sees SQL and a backend never sees HTTP. Every backend implements
 //! [`PartnerStore`], [`KeyStore`], [`CustomerStore`] and [`GrantStore`]; [`Store`] is all of
 //! them together, and
-//! [`open`] picks the backend from the database URL's scheme. One behavioural test suite
-//! (`tests/suite.rs`) runs against every backend.
+//! [`open`] picks the backend from the database URL's scheme: [`sqlite`] for one node, or
+//! (with the default cargo feature `postgres`) [`postgres`] for several nodes sharing one
+//! database. One behavioural test suite (`tests/suite.rs`) runs against every backend.
 
 pub mod error;
 pub mod model;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -200,15 +203,28 @@ pub type DynStore = Arc<dyn Store>;
 
 /// Opens the store a database URL names, running its migrations.
 ///
-/// `sqlite://PATH` (relative to the working directory), `sqlite:///ABS/PATH` and
-/// `sqlite::memory:` are understood; any other scheme is a clear error.
+/// `sqlite://PATH` (relative to the working directory), `sqlite:///ABS/PATH`, and (with the
+/// `postgres` feature) `postgres://…` / `postgresql://…` (see [`postgres`] for the query
+/// parameters) are understood; any other scheme is a clear error.
 pub async fn open(url: &str) -> StoreResult<DynStore> {
-    open_backend(url)
+    open_backend(url).await
+}
+
+/// Whether a URL names a PostgreSQL database (whether or not this build has the backend).
+fn is_postgres_url(url: &str) -> bool {
+    matches!(scheme(url), "postgres" | "postgresql")
+}
+
+fn scheme(url: &str) -> &str {
+    url.split_once(':').map(|(s, _)| s).unwrap_or("")
 }
 
 /// The directory where files that belong with a database live (TLS material, admin token):
-/// the folder of a SQLite file.
+/// the folder of a SQLite file, or the working directory for PostgreSQL.
 pub fn data_dir(url: &str) -> StoreResult<std::path::PathBuf> {
+    if is_postgres_url(url) {
+        return Ok(std::path::PathBuf::from("."));
+    }
     let path = sqlite::parse_url(url)?;
     Ok(match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
@@ -216,10 +232,22 @@ pub fn data_dir(url: &str) -> StoreResult<std::path::PathBuf> {
     })
 }
 
+/// Held by a serving process for as long as it runs (see [`lock_for_serving`]).
+#[derive(Debug)]
+pub struct ServeLock {
+    _file: Option<std::fs::File>,
+}
+
 /// Takes the lock that lets only one server at a time work on a SQLite file: the SQLite
 /// backend caches customers in memory, which is right only while this process is the one
-/// writing them. Hold the returned file for as long as the server runs.
-pub fn lock_for_serving(url: &str) -> StoreResult<std::fs::File> {
+/// writing them. Hold the returned guard for as long as the server runs.
+///
+/// A PostgreSQL database is meant to be shared by several servers: there is nothing to lock
+/// and this succeeds at once.
+pub fn lock_for_serving(url: &str) -> StoreResult<ServeLock> {
+    if is_postgres_url(url) {
+        return Ok(ServeLock { _file: None });
+    }
     let path = sqlite::parse_url(url)?;
     let mut lock_path = path.into_os_string();
     lock_path.push(".serve-lock");
@@ -232,7 +260,7 @@ pub fn lock_for_serving(url: &str) -> StoreResult<std::fs::File> {
             StoreError::Config(format!("cannot open {}: {e}", lock_path.to_string_lossy()))
         })?;
     match file.try_lock() {
-        Ok(()) => Ok(file),
+        Ok(()) => Ok(ServeLock { _file: Some(file) }),
         Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Config(format!(
             "another partnerd server is already serving {url}; run one server per SQLite file (use PostgreSQL for several nodes)"
         ))),
@@ -243,15 +271,17 @@ pub fn lock_for_serving(url: &str) -> StoreResult<std::fs::File> {
     }
 }
 
-fn open_backend(url: &str) -> StoreResult<DynStore> {
-    let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
-    match scheme {
+async fn open_backend(url: &str) -> StoreResult<DynStore> {
+    match scheme(url) {
         "sqlite" => Ok(Arc::new(sqlite::SqliteStore::open(url)?)),
+        #[cfg(feature = "postgres")]
+        "postgres" | "postgresql" => Ok(Arc::new(postgres::PostgresStore::open(url).await?)),
+        #[cfg(not(feature = "postgres"))]
         "postgres" | "postgresql" => Err(StoreError::Config(
-            "this build of partnerd has no PostgreSQL backend; use a sqlite:// URL".to_owned(),
+            "this build of partnerd has no PostgreSQL backend (cargo feature `postgres`); use a sqlite:// URL".to_owned(),
         )),
         _ => Err(StoreError::Config(format!(
-            "unsupported database URL '{url}': expected sqlite://PATH"
+            "unsupported database URL '{url}': expected sqlite://PATH or postgres://USER:PASSWORD@HOST/DATABASE"
         ))),
     }
 }

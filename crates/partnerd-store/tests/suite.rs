@@ -4,8 +4,14 @@
 //! only through the [`partnerd_store::Store`] traits, so it knows nothing about the backend.
 //! `backend_suite!(name, constructor)` expands to one `#[tokio::test]` per case for a backend.
 //! The constructor returns the store and a guard that keeps its database alive until the test
-//! ends (for SQLite, the temporary directory). A new backend gets the whole suite by adding a
+//! ends (for SQLite, the temporary directory; for PostgreSQL, a schema of its own), or `None`
+//! when the backend's server cannot be reached, after saying so loudly on stderr: the test
+//! then returns without running its case. A new backend gets the whole suite by adding a
 //! constructor and one `backend_suite!` line at the bottom of this file.
+//!
+//! PostgreSQL: the server named by `PARTNERD_TEST_POSTGRES` (default
+//! `postgres://partnerd:partnerd@127.0.0.1:5432/partnerd`, which `.ci/postgres.sh` sets up);
+//! each test gets a fresh schema there, dropped when the test ends.
 
 use partnerd_store::DynStore;
 use tempfile::TempDir;
@@ -48,6 +54,10 @@ macro_rules! backend_suite {
             idempotency_reserve_complete_replay,
             idempotency_completion_commits_with_the_write,
             reset_empties_one_partner,
+            concurrent_capped_creates_stop_at_the_cap,
+            concurrent_creates_of_one_domain_have_one_winner,
+            concurrent_reservations_have_one_holder,
+            lost_lease_undoes_every_write,
         ]);
     };
     (@tests $backend:ident, $fresh:path, [$($case:ident),* $(,)?]) => {
@@ -56,8 +66,11 @@ macro_rules! backend_suite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    let (store, _guard) = $fresh().await;
+                    let Some((store, guard)) = $fresh().await else {
+                        return;
+                    };
                     cases::$case(store).await;
+                    drop(guard);
                 }
             )*
         }
@@ -65,11 +78,76 @@ macro_rules! backend_suite {
 }
 
 /// A fresh SQLite store in its own temporary directory, deleted when the guard drops.
-async fn fresh_sqlite_store() -> (DynStore, TempDir) {
+async fn fresh_sqlite_store() -> Option<(DynStore, TempDir)> {
     let dir = tempfile::tempdir().expect("create temporary directory");
     let url = format!("sqlite://{}/t.db", dir.path().display());
     let store = partnerd_store::open(&url).await.expect("open SQLite store");
-    (store, dir)
+    Some((store, dir))
+}
+
+/// A schema of its own on the test PostgreSQL server; dropped with everything in it when the
+/// guard drops.
+#[cfg(feature = "postgres")]
+struct PostgresSchema {
+    url: String,
+}
+
+#[cfg(feature = "postgres")]
+impl Drop for PostgresSchema {
+    fn drop(&mut self) {
+        // The test's runtime may be unwinding or shutting down: drop on a runtime of our own.
+        let url = self.url.clone();
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("build a runtime")
+                .block_on(partnerd_store::postgres::drop_schema(&url))
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("could not drop the test schema of {}: {e}", self.url);
+        }
+    }
+}
+
+/// A fresh PostgreSQL store in a new schema on the server `PARTNERD_TEST_POSTGRES` names, or
+/// `None` (after a loud message) when no PostgreSQL answers there.
+#[cfg(feature = "postgres")]
+async fn fresh_postgres_store() -> Option<(DynStore, PostgresSchema)> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+
+    let server = std::env::var("PARTNERD_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://partnerd:partnerd@127.0.0.1:5432/partnerd".to_owned());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let schema = format!(
+        "partnerd_test_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let separator = if server.contains('?') { '&' } else { '?' };
+    let url = format!("{server}{separator}schema={schema}&pool_max_size=8");
+    match partnerd_store::open(&url).await {
+        Ok(store) => Some((store, PostgresSchema { url })),
+        Err(
+            e
+            @ (partnerd_store::StoreError::Unavailable(_) | partnerd_store::StoreError::Config(_)),
+        ) => {
+            // Straight to stderr, past the test harness's capture of `eprintln!`.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** PostgreSQL not reachable at {server} ({e}): skipping this PostgreSQL test; \
+                 run .ci/postgres.sh as root or set PARTNERD_TEST_POSTGRES ***\n"
+            );
+            None
+        }
+        Err(e) => panic!("PostgreSQL at {server} answered but the store failed to open: {e}"),
+    }
 }
 
 mod cases {
@@ -1621,6 +1699,147 @@ mod cases {
         );
         assert_eq!(store.reset_partner(&p).await.unwrap(), 0);
     }
+
+    // ---- concurrency: several nodes (or tasks) writing at once ----
+
+    pub(crate) async fn concurrent_capped_creates_stop_at_the_cap(store: DynStore) {
+        const CAP: u32 = 5;
+        const WRITERS: usize = 16;
+        let p = add_partner(&store, "capped").await;
+        let barrier = Arc::new(tokio::sync::Barrier::new(WRITERS));
+        let handles: Vec<_> = (0..WRITERS)
+            .map(|i| {
+                let (store, barrier, p) = (store.clone(), barrier.clone(), p.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    create_capped(&store, &p, &format!("racer{i}"), Some(CAP)).await
+                })
+            })
+            .collect();
+        let (mut created, mut capped) = (0, 0);
+        for h in handles {
+            match h.await.unwrap() {
+                Ok(_) => created += 1,
+                Err(StoreError::CapReached(CAP)) => capped += 1,
+                Err(e) => panic!("unexpected {e:?}"),
+            }
+        }
+        assert_eq!((created, capped), (CAP as usize, WRITERS - CAP as usize));
+        assert_eq!(all(&store, &p, None).await.len(), CAP as usize);
+    }
+
+    pub(crate) async fn concurrent_creates_of_one_domain_have_one_winner(store: DynStore) {
+        const WRITERS: usize = 8;
+        let p = add_partner(&store, "contoso").await;
+        let barrier = Arc::new(tokio::sync::Barrier::new(WRITERS));
+        let handles: Vec<_> = (0..WRITERS)
+            .map(|i| {
+                let (store, barrier) = (store.clone(), barrier.clone());
+                let new = new_customer(&p, "wanted.onmicrosoft.com", &format!("Racer {i}"));
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    store.create_customer(new, Some(100), None).await
+                })
+            })
+            .collect();
+        let (mut winners, mut taken) = (Vec::new(), 0);
+        for h in handles {
+            match h.await.unwrap() {
+                Ok(view) => winners.push(view),
+                Err(StoreError::DomainTaken) => taken += 1,
+                Err(e) => panic!("unexpected {e:?}"),
+            }
+        }
+        assert_eq!((winners.len(), taken), (1, WRITERS - 1));
+        assert_eq!(all(&store, &p, None).await, ids(&[&winners[0]]));
+    }
+
+    pub(crate) async fn concurrent_reservations_have_one_holder(store: DynStore) {
+        const REQUESTS: usize = 16;
+        let barrier = Arc::new(tokio::sync::Barrier::new(REQUESTS));
+        let handles: Vec<_> = (0..REQUESTS)
+            .map(|i| {
+                let (store, barrier) = (store.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    let mine = lease("p1", "raced", &format!("t{i}"));
+                    barrier.wait().await;
+                    let reservation = store.reserve(&mine, "fp", 30, 3600).await.unwrap();
+                    (mine, reservation)
+                })
+            })
+            .collect();
+        let mut holders = Vec::new();
+        for h in handles {
+            match h.await.unwrap() {
+                (mine, Reservation::Acquired) => holders.push(mine),
+                (_, Reservation::Pending { fingerprint }) => assert_eq!(fingerprint, "fp"),
+                (_, other) => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(holders.len(), 1, "holders: {holders:?}");
+        assert!(store
+            .complete(&holders[0], response(201, "done"))
+            .await
+            .unwrap());
+        assert_eq!(
+            store
+                .reserve(&lease("p1", "raced", "late"), "fp", 30, 3600)
+                .await
+                .unwrap(),
+            Reservation::Completed {
+                fingerprint: "fp".into(),
+                response: response(201, "done")
+            }
+        );
+    }
+
+    /// Every write that takes a completion rolls back when its lease is gone.
+    pub(crate) async fn lost_lease_undoes_every_write(store: DynStore) {
+        let p = add_partner(&store, "contoso").await;
+        let c = create(&store, new_customer(&p, "kept.onmicrosoft.com", "Kept")).await;
+        let lost = || Completion {
+            lease: lease(&p, "never-reserved", "t9"),
+            render: Box::new(|_| response(200, "x")),
+        };
+        assert_err!(
+            store
+                .update_billing_profile(
+                    &p,
+                    &c.id,
+                    EtagCondition::Any,
+                    billing_profile("Undone"),
+                    9,
+                    Some(lost())
+                )
+                .await,
+            StoreError::Unavailable(_)
+        );
+        assert_err!(
+            store
+                .remove_relationship(
+                    &p,
+                    &c.id,
+                    RelationshipRemoval {
+                        reseller: false,
+                        delegated_access: true,
+                    },
+                    Some(lost())
+                )
+                .await,
+            StoreError::Unavailable(_)
+        );
+        assert_err!(
+            store.delete_customer(&c.id, Some(lost())).await,
+            StoreError::Unavailable(_)
+        );
+        assert_eq!(related(&store, &p, &c.id).await, c, "a write was kept");
+        assert_eq!(
+            store.billing_profile(&p, &c.id).await.unwrap(),
+            (c.billing.clone(), c.etag)
+        );
+    }
 }
 
 backend_suite!(sqlite, fresh_sqlite_store);
+#[cfg(feature = "postgres")]
+backend_suite!(postgres, fresh_postgres_store);

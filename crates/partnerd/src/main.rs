@@ -262,6 +262,20 @@ enum PartnerCommand {
     },
 }
 
+/// A database URL fit for printing: any password replaced by `***`.
+fn shown(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
 fn parse_auth(s: &str) -> Result<AuthMode, String> {
     AuthMode::parse(s)
         .ok_or_else(|| format!("'{s}' is not a validation mode: use strict, claims or off"))
@@ -295,7 +309,7 @@ fn print_partner(p: &ProvisionedPartner, json: bool) {
 async fn open(db: &Database) -> Result<DynStore, String> {
     partnerd_store::open(&db.database)
         .await
-        .map_err(|e| format!("cannot open {}: {e}", db.database))
+        .map_err(|e| format!("cannot open {}: {e}", shown(&db.database)))
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
@@ -500,9 +514,24 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Migrate { db } => {
             open(&db).await?;
-            println!("{} is up to date", db.database);
+            println!("{} is up to date", shown(&db.database));
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn printed_urls_hide_passwords() {
+        assert_eq!(
+            shown("postgres://u:secret@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
+        assert_eq!(shown("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(shown("sqlite://partnerd.db"), "sqlite://partnerd.db");
     }
 }
 

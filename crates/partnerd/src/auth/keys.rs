@@ -45,6 +45,9 @@ pub struct KeyRing {
     store: DynStore,
     keys: RwLock<std::sync::Arc<Vec<std::sync::Arc<LoadedKey>>>>,
     last_reload: Mutex<Instant>,
+    /// When an unknown `kid` last caused a reload; `None` until one has, so the first unknown
+    /// `kid` (a key another node made a moment ago) is looked up at once.
+    last_miss: Mutex<Option<Instant>>,
 }
 
 /// Generates a new 2048-bit RSA signing key record.
@@ -94,6 +97,7 @@ impl KeyRing {
             store,
             keys: RwLock::new(Default::default()),
             last_reload: Mutex::new(Instant::now()),
+            last_miss: Mutex::new(None),
         };
         ring.reload().await?;
         Ok(ring)
@@ -149,9 +153,9 @@ impl KeyRing {
             return Some(k.clone());
         }
         let due = {
-            let mut last = self.last_reload.lock().ok()?;
-            if last.elapsed() >= RELOAD_INTERVAL {
-                *last = Instant::now();
+            let mut last = self.last_miss.lock().ok()?;
+            if last.is_none_or(|at| at.elapsed() >= RELOAD_INTERVAL) {
+                *last = Some(Instant::now());
                 true
             } else {
                 false

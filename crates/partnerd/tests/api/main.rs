@@ -9,6 +9,7 @@ mod flows;
 mod idempotency;
 mod identity;
 mod media;
+mod multinode;
 mod openapi;
 mod ops;
 mod paging;

@@ -1,0 +1,405 @@
+//! Customers, billing-profile compare-and-swap and keyset scans on PostgreSQL.
+
+use async_trait::async_trait;
+use deadpool_postgres::GenericClient;
+
+use super::exec::{begin, commit, execute, query, query_one, query_opt, Params};
+use super::idempotency::complete_in;
+use super::rows::{self, get, to_json, CUSTOMER_COLUMNS, P_PARTNER_COLUMNS};
+use super::PostgresStore;
+use crate::error::{StoreError, StoreResult};
+use crate::model::*;
+use crate::CustomerStore;
+
+/// Looks a customer up for a partner, on a connection or inside a transaction.
+async fn lookup<C: GenericClient>(
+    c: &C,
+    partner_id: &str,
+    customer_id: &str,
+) -> StoreResult<CustomerLookup> {
+    let sql = format!(
+        "SELECT {CUSTOMER_COLUMNS} FROM customers c \
+         LEFT JOIN customer_partners r ON r.customer_seq = c.seq AND r.partner_id = $1 \
+         WHERE c.id = $2"
+    );
+    match query_opt(c, &sql, &[&partner_id, &customer_id]).await? {
+        None => Ok(CustomerLookup::Missing),
+        Some(row) => Ok(match rows::customer_view(&row)? {
+            Some(view) => CustomerLookup::Related(Box::new(view)),
+            None => CustomerLookup::Unrelated,
+        }),
+    }
+}
+
+/// The customer as the partner sees it, or why not.
+async fn related<C: GenericClient>(
+    c: &C,
+    partner_id: &str,
+    customer_id: &str,
+) -> StoreResult<CustomerView> {
+    match lookup(c, partner_id, customer_id).await? {
+        CustomerLookup::Related(view) => Ok(*view),
+        CustomerLookup::Unrelated => Err(StoreError::NoRelationship),
+        CustomerLookup::Missing => Err(StoreError::CustomerNotFound),
+    }
+}
+
+/// Locks the customer's row until the transaction ends, then reads it as the partner sees it:
+/// every later check in the transaction sees the newest committed state, and no other write
+/// to the customer can interleave.
+async fn lock_related<C: GenericClient>(
+    tx: &C,
+    partner_id: &str,
+    customer_id: &str,
+) -> StoreResult<CustomerView> {
+    execute(
+        tx,
+        "SELECT 1 FROM customers WHERE id = $1 FOR UPDATE",
+        &[&customer_id],
+    )
+    .await?;
+    related(tx, partner_id, customer_id).await
+}
+
+/// The extra WHERE clause of each filter; `$2` is the cursor, `$3` the limit, `$4` the
+/// filter value. Prefixes are compared as text, so `%` and `_` are no wildcards.
+fn filter_clause(filter: Option<&CustomerFilter>) -> &'static str {
+    match filter {
+        None => "",
+        Some(CustomerFilter::CompanyNamePrefix(_)) => "AND starts_with(c.company_name_fold, $4)",
+        Some(CustomerFilter::DomainPrefix(_)) => "AND starts_with(c.domain, $4)",
+        Some(CustomerFilter::IndirectReseller(_)) => {
+            "AND EXISTS (SELECT 1 FROM customer_partners o WHERE o.partner_id = $4 \
+             AND o.customer_seq = r.customer_seq AND o.role = 'indirect_reseller')"
+        }
+        Some(CustomerFilter::IndirectProvider(_)) => {
+            "AND r.role = 'indirect_reseller' AND EXISTS (SELECT 1 FROM customer_partners o \
+             WHERE o.partner_id = $4 AND o.customer_seq = r.customer_seq AND o.role = 'reseller')"
+        }
+    }
+}
+
+/// Locks the partners a new customer relates to, in tenant-id order (so that two creations
+/// never wait for each other crosswise), for the rest of the transaction.
+async fn lock_partners<C: GenericClient>(tx: &C, new: &NewCustomer) -> StoreResult<()> {
+    let mut partners = vec![new.partner_id.as_str()];
+    partners.extend(new.associated_partner_id.as_deref());
+    partners.sort_unstable();
+    partners.dedup();
+    for partner in partners {
+        execute(
+            tx,
+            "SELECT 1 FROM partners WHERE tenant_id = $1 FOR NO KEY UPDATE",
+            &[&partner],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Inserts the customer and its relationships; the caller holds the partners' locks.
+async fn insert_customer<C: GenericClient>(
+    tx: &C,
+    new: &NewCustomer,
+    cap: Option<u32>,
+) -> StoreResult<CustomerView> {
+    if let Some(cap) = cap.filter(|c| *c > 0) {
+        let row = query_one(
+            tx,
+            "SELECT COUNT(*) FROM customer_partners WHERE partner_id = $1 AND role = 'reseller'",
+            &[&new.partner_id],
+        )
+        .await?;
+        let held: i64 = get(&row, 0)?;
+        if held >= i64::from(cap) {
+            return Err(StoreError::CapReached(cap));
+        }
+    }
+    let custom_domains = vec![new.domain.clone()];
+    let name_fold = fold(new.company.company_name.as_deref().unwrap_or_default());
+    let row = query_one(
+        tx,
+        "INSERT INTO customers (id, commerce_id, domain, company_name_fold, custom_domains, \
+         company, billing, etag, admin_password_hash, associated_partner_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq",
+        &[
+            &new.id,
+            &new.commerce_id,
+            &new.domain,
+            &name_fold,
+            &to_json(&custom_domains)?,
+            &to_json(&new.company)?,
+            &to_json(&new.billing)?,
+            &new.etag,
+            &new.admin_password_hash,
+            &new.associated_partner_id,
+        ],
+    )
+    .await?;
+    let seq: i64 = get(&row, 0)?;
+    let relate =
+        "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) \
+                  VALUES ($1, $2, $3, $4)";
+    let reseller = CustomerRole::Reseller.as_str();
+    execute(tx, relate, &[&new.partner_id, &seq, &reseller, &true]).await?;
+    if let Some(indirect) = &new.associated_partner_id {
+        let role = CustomerRole::IndirectReseller.as_str();
+        execute(tx, relate, &[indirect, &seq, &role, &false]).await?;
+    }
+    Ok(CustomerView {
+        seq,
+        id: new.id.clone(),
+        commerce_id: new.commerce_id.clone(),
+        domain: new.domain.clone(),
+        custom_domains,
+        company: new.company.clone(),
+        billing: new.billing.clone(),
+        etag: new.etag,
+        associated_partner_id: new.associated_partner_id.clone(),
+        role: CustomerRole::Reseller,
+        delegated_access: true,
+    })
+}
+
+#[async_trait]
+impl CustomerStore for PostgresStore {
+    async fn create_customer(
+        &self,
+        new: NewCustomer,
+        cap: Option<u32>,
+        completion: Option<Completion>,
+    ) -> StoreResult<CustomerView> {
+        self.timed(async {
+            let mut client = self.conn().await?;
+            let tx = begin(&mut client).await?;
+            lock_partners(&tx, &new).await?;
+            let view = insert_customer(&tx, &new, cap).await?;
+            complete_in(&tx, completion, Some(&view)).await?;
+            commit(tx).await?;
+            Ok(view)
+        })
+        .await
+    }
+
+    async fn customer(&self, partner_id: &str, customer_id: &str) -> StoreResult<CustomerLookup> {
+        self.timed(async { lookup(&self.conn().await?, partner_id, customer_id).await })
+            .await
+    }
+
+    async fn billing_profile(
+        &self,
+        partner_id: &str,
+        customer_id: &str,
+    ) -> StoreResult<(BillingProfile, i64)> {
+        // No cache: other nodes write the same rows. One statement answers all three cases.
+        const SQL: &str = "SELECT c.billing, c.etag, EXISTS (SELECT 1 FROM customer_partners r \
+                           WHERE r.customer_seq = c.seq AND r.partner_id = $2) \
+                           FROM customers c WHERE c.id = $1";
+        self.timed(async {
+            let client = self.conn().await?;
+            let Some(row) = query_opt(&client, SQL, &[&customer_id, &partner_id]).await? else {
+                return Err(StoreError::CustomerNotFound);
+            };
+            if !get::<bool>(&row, 2)? {
+                return Err(StoreError::NoRelationship);
+            }
+            let billing: &str = get(&row, 0)?;
+            Ok((rows::from_json("billing", billing)?, get(&row, 1)?))
+        })
+        .await
+    }
+
+    async fn list_customers(
+        &self,
+        partner_id: &str,
+        page: &CustomerQuery,
+    ) -> StoreResult<Vec<CustomerView>> {
+        let clause = filter_clause(page.filter.as_ref());
+        let sql = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customer_partners r JOIN customers c ON c.seq = r.customer_seq \
+             WHERE r.partner_id = $1 AND r.customer_seq > $2 {clause} ORDER BY r.customer_seq LIMIT $3"
+        );
+        let after = page.after.unwrap_or(0);
+        let limit = i64::from(page.limit);
+        let value = match &page.filter {
+            None => None,
+            Some(
+                CustomerFilter::CompanyNamePrefix(v)
+                | CustomerFilter::DomainPrefix(v)
+                | CustomerFilter::IndirectReseller(v)
+                | CustomerFilter::IndirectProvider(v),
+            ) => Some(v),
+        };
+        self.timed(async {
+            let client = self.conn().await?;
+            let found = match value {
+                None => query(&client, &sql, &[&partner_id, &after, &limit]).await?,
+                Some(v) => {
+                    let params: &Params<'_> = &[&partner_id, &after, &limit, v];
+                    query(&client, &sql, params).await?
+                }
+            };
+            found
+                .iter()
+                .filter_map(|row| rows::customer_view(row).transpose())
+                .collect()
+        })
+        .await
+    }
+
+    async fn remove_relationship(
+        &self,
+        partner_id: &str,
+        customer_id: &str,
+        removal: RelationshipRemoval,
+        completion: Option<Completion>,
+    ) -> StoreResult<CustomerView> {
+        self.timed(async {
+            let mut client = self.conn().await?;
+            let tx = begin(&mut client).await?;
+            let mut view = lock_related(&tx, partner_id, customer_id).await?;
+            if removal.reseller {
+                execute(
+                    &tx,
+                    "DELETE FROM customer_partners WHERE partner_id = $1 AND customer_seq = $2",
+                    &[&partner_id, &view.seq],
+                )
+                .await?;
+            } else if removal.delegated_access {
+                execute(
+                    &tx,
+                    "UPDATE customer_partners SET delegated_access = FALSE \
+                     WHERE partner_id = $1 AND customer_seq = $2",
+                    &[&partner_id, &view.seq],
+                )
+                .await?;
+            } else {
+                return Err(StoreError::NothingToRemove);
+            }
+            view.delegated_access = false;
+            complete_in(&tx, completion, Some(&view)).await?;
+            commit(tx).await?;
+            Ok(view)
+        })
+        .await
+    }
+
+    async fn delete_customer(
+        &self,
+        customer_id: &str,
+        completion: Option<Completion>,
+    ) -> StoreResult<bool> {
+        self.timed(async {
+            let mut client = self.conn().await?;
+            let tx = begin(&mut client).await?;
+            // Relationships go with it (ON DELETE CASCADE).
+            let n = execute(&tx, "DELETE FROM customers WHERE id = $1", &[&customer_id]).await?;
+            if n > 0 {
+                complete_in(&tx, completion, None).await?;
+            }
+            commit(tx).await?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn update_billing_profile(
+        &self,
+        partner_id: &str,
+        customer_id: &str,
+        expected: EtagCondition,
+        profile: BillingProfile,
+        new_etag: i64,
+        completion: Option<Completion>,
+    ) -> StoreResult<CustomerView> {
+        self.timed(async {
+            let mut client = self.conn().await?;
+            let tx = begin(&mut client).await?;
+            // The row lock is held from this read to the commit, so check-then-write is one
+            // atomic compare-and-swap across every node.
+            let mut view = lock_related(&tx, partner_id, customer_id).await?;
+            let matches = match expected {
+                EtagCondition::Any => true,
+                EtagCondition::Exactly(etag) => etag == view.etag,
+            };
+            if !matches {
+                return Err(StoreError::EtagMismatch);
+            }
+            // The profile keeps its id, and the ETag always changes.
+            let profile = BillingProfile {
+                id: view.billing.id.clone(),
+                ..profile
+            };
+            let new_etag = if new_etag == view.etag {
+                new_etag.wrapping_add(1)
+            } else {
+                new_etag
+            };
+            execute(
+                &tx,
+                "UPDATE customers SET billing = $1, etag = $2 WHERE seq = $3",
+                &[&to_json(&profile)?, &new_etag, &view.seq],
+            )
+            .await?;
+            view.billing = profile;
+            view.etag = new_etag;
+            complete_in(&tx, completion, Some(&view)).await?;
+            commit(tx).await?;
+            Ok(view)
+        })
+        .await
+    }
+
+    async fn reset_partner(&self, partner_id: &str) -> StoreResult<u64> {
+        self.timed(async {
+            execute(
+                &self.conn().await?,
+                "DELETE FROM customers WHERE seq IN (SELECT customer_seq FROM customer_partners \
+                 WHERE partner_id = $1 AND role = 'reseller')",
+                &[&partner_id],
+            )
+            .await
+        })
+        .await
+    }
+
+    async fn customer_partners(
+        &self,
+        customer_id: &str,
+    ) -> StoreResult<Vec<(PartnerRecord, CustomerRole)>> {
+        let sql = format!(
+            "SELECT {P_PARTNER_COLUMNS}, r.role FROM customers c \
+             JOIN customer_partners r ON r.customer_seq = c.seq \
+             JOIN partners p ON p.tenant_id = r.partner_id WHERE c.id = $1 ORDER BY p.seq"
+        );
+        self.timed(async {
+            let found = query(&self.conn().await?, &sql, &[&customer_id]).await?;
+            found
+                .iter()
+                .map(|row| Ok((rows::partner(row)?, rows::role(get(row, 6)?)?)))
+                .collect()
+        })
+        .await
+    }
+
+    async fn domain_taken(&self, domain: &str) -> StoreResult<bool> {
+        self.timed(async {
+            let row = query_one(
+                &self.conn().await?,
+                "SELECT EXISTS (SELECT 1 FROM customers WHERE domain = $1)",
+                &[&domain.to_lowercase()],
+            )
+            .await?;
+            get(&row, 0)
+        })
+        .await
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.timed(async {
+            query_one(&self.conn().await?, "SELECT 1", &[]).await?;
+            Ok(())
+        })
+        .await
+    }
+}

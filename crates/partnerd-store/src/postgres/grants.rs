@@ -1,0 +1,86 @@
+//! Token-service grants on PostgreSQL.
+
+use async_trait::async_trait;
+
+use super::exec::{begin, commit, execute, query_opt};
+use super::rows::get;
+use super::PostgresStore;
+use crate::error::StoreResult;
+use crate::model::GrantRecord;
+use crate::GrantStore;
+
+/// Grants are kept a day past their expiry, so a late reuse is still recognised as one.
+const KEEP_EXPIRED_SECS: i64 = 86_400;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+#[async_trait]
+impl GrantStore for PostgresStore {
+    async fn put_grant(&self, grant: GrantRecord) -> StoreResult<()> {
+        self.timed(async {
+            let mut client = self.conn().await?;
+            let tx = begin(&mut client).await?;
+            execute(
+                &tx,
+                "DELETE FROM grants WHERE expires_at < $1",
+                &[&(now() - KEEP_EXPIRED_SECS)],
+            )
+            .await?;
+            execute(
+                &tx,
+                "INSERT INTO grants (kind, key, payload, expires_at) VALUES ($1, $2, $3, $4)",
+                &[&grant.kind, &grant.key, &grant.payload, &grant.expires_at],
+            )
+            .await?;
+            commit(tx).await
+        })
+        .await
+    }
+
+    async fn grant(&self, kind: &str, key: &str) -> StoreResult<Option<GrantRecord>> {
+        self.timed(async {
+            let row = query_opt(
+                &self.conn().await?,
+                "SELECT kind, key, payload, expires_at FROM grants WHERE kind = $1 AND key = $2",
+                &[&kind, &key],
+            )
+            .await?;
+            row.map(|r| {
+                Ok(GrantRecord {
+                    kind: get(&r, 0)?,
+                    key: get(&r, 1)?,
+                    payload: get(&r, 2)?,
+                    expires_at: get(&r, 3)?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn swap_grant(
+        &self,
+        kind: &str,
+        key: &str,
+        expected: &str,
+        new: &str,
+    ) -> StoreResult<bool> {
+        // One statement: a concurrent swap makes this one wait for the row and then re-check
+        // `payload = $3` against the version it committed, so only one swap matches.
+        self.timed(async {
+            let n = execute(
+                &self.conn().await?,
+                "UPDATE grants SET payload = $4 WHERE kind = $1 AND key = $2 AND payload = $3",
+                &[&kind, &key, &expected, &new],
+            )
+            .await?;
+            Ok(n > 0)
+        })
+        .await
+    }
+}
