@@ -520,21 +520,6 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::shown;
-
-    #[test]
-    fn printed_urls_hide_passwords() {
-        assert_eq!(
-            shown("postgres://u:secret@h:5432/d"),
-            "postgres://u:***@h:5432/d"
-        );
-        assert_eq!(shown("postgres://u@h/d"), "postgres://u@h/d");
-        assert_eq!(shown("sqlite://partnerd.db"), "sqlite://partnerd.db");
-    }
-}
-
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -560,5 +545,20 @@ fn main() -> ExitCode {
             eprintln!("partnerd: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn printed_urls_hide_passwords() {
+        assert_eq!(
+            shown("postgres://u:secret@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
+        assert_eq!(shown("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(shown("sqlite://partnerd.db"), "sqlite://partnerd.db");
     }
 }
