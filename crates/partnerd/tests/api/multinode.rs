@@ -92,18 +92,22 @@ async fn start_node(database: &str) -> Node {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    // Owned by a Node at once, so the process is reaped however this function ends.
+    let node = Node {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        if let Ok(r) = http.get(format!("{base}/_partnerd/ready")).send().await {
+        if let Ok(r) = http.get(format!("{}/_partnerd/ready", node.base)).send().await {
             if r.status() == 200 {
-                return Node { child, base };
+                return node;
             }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("node on {base} did not become ready");
+    panic!("node on {} did not become ready", node.base);
 }
 
 /// Three nodes over one fresh database, and a partner's credentials.
