@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod model;
+pub mod portable;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
@@ -179,6 +180,19 @@ pub trait CustomerStore: Send + Sync {
     async fn ping(&self) -> StoreResult<()>;
 }
 
+/// Reading everything out and loading it into an empty store, for moving between backends.
+#[async_trait]
+pub trait PortableStore: Send + Sync {
+    /// Every partner, oldest first.
+    async fn all_partners(&self) -> StoreResult<Vec<PartnerRecord>>;
+    /// Every server secret, by name.
+    async fn all_secrets(&self) -> StoreResult<Vec<(String, Vec<u8>)>>;
+    /// Every customer with its relationships, in creation order.
+    async fn export_customers(&self) -> StoreResult<Vec<ExportCustomer>>;
+    /// Loads a customer as exported (after every partner it names).
+    async fn import_customer(&self, customer: ExportCustomer) -> StoreResult<()>;
+}
+
 /// Told how long each store operation took, for metrics.
 pub type LatencyObserver = Box<dyn Fn(std::time::Duration) + Send + Sync>;
 
@@ -190,11 +204,17 @@ pub trait Observed: Send + Sync {
 
 /// Every storage capability partnerd needs.
 pub trait Store:
-    PartnerStore + KeyStore + CustomerStore + GrantStore + IdempotencyStore + Observed
+    PartnerStore + KeyStore + CustomerStore + GrantStore + IdempotencyStore + Observed + PortableStore
 {
 }
-impl<T: PartnerStore + KeyStore + CustomerStore + GrantStore + IdempotencyStore + Observed> Store
-    for T
+impl<T> Store for T where
+    T: PartnerStore
+        + KeyStore
+        + CustomerStore
+        + GrantStore
+        + IdempotencyStore
+        + Observed
+        + PortableStore
 {
 }
 

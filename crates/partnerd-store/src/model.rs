@@ -33,7 +33,8 @@ impl PartnerKind {
 }
 
 /// A partner tenant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PartnerRecord {
     /// Tenant id (GUID).
     pub tenant_id: String,
@@ -50,7 +51,8 @@ pub struct PartnerRecord {
 }
 
 /// An app registration of a partner.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AppRecord {
     /// Client (application) id.
     pub client_id: String,
@@ -63,7 +65,8 @@ pub struct AppRecord {
 }
 
 /// A user of a partner.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UserRecord {
     /// Object id (GUID).
     pub object_id: String,
@@ -118,7 +121,8 @@ pub struct PartnerLink {
 }
 
 /// A key that signs access tokens.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SigningKeyRecord {
     /// Key id, the JWT `kid`.
     pub kid: String,
@@ -352,4 +356,73 @@ impl std::fmt::Debug for Completion {
             .field("lease", &self.lease)
             .finish_non_exhaustive()
     }
+}
+
+/// A partner's relationship to a customer, as exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportRelation {
+    /// The partner.
+    pub partner_id: String,
+    /// `reseller` or `indirect_reseller`.
+    pub role: String,
+    /// Whether it holds delegated admin access.
+    pub delegated_access: bool,
+}
+
+/// A customer with everything stored about it, in creation order when exported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportCustomer {
+    /// Tenant id.
+    pub id: String,
+    /// Commerce id.
+    pub commerce_id: String,
+    /// Default domain.
+    pub domain: String,
+    /// All domains.
+    pub custom_domains: Vec<String>,
+    /// Company profile facts.
+    pub company: CompanyProfile,
+    /// Billing profile.
+    pub billing: BillingProfile,
+    /// Billing-profile ETag.
+    pub etag: i64,
+    /// Hash of the admin password.
+    pub admin_password_hash: String,
+    /// Indirect reseller recorded at creation.
+    pub associated_partner_id: Option<String>,
+    /// Every partner's relationship to it.
+    pub relations: Vec<ExportRelation>,
+}
+
+/// One line of an export: everything but short-lived grants and idempotency records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "camelCase")]
+pub enum ExportRecord {
+    /// A partner.
+    Partner(PartnerRecord),
+    /// An app registration.
+    App(AppRecord),
+    /// A user.
+    User(UserRecord),
+    /// An indirect provider and its reseller.
+    #[serde(rename_all = "camelCase")]
+    Link {
+        /// The provider.
+        provider_id: String,
+        /// The reseller.
+        reseller_id: String,
+    },
+    /// An active signing key.
+    Key(SigningKeyRecord),
+    /// A server secret (paging, idempotency), base64.
+    Secret {
+        /// Its name.
+        name: String,
+        /// Its value, base64.
+        value: String,
+    },
+    /// A customer.
+    Customer(Box<ExportCustomer>),
 }

@@ -79,6 +79,22 @@ enum Command {
         #[command(flatten)]
         db: Database,
     },
+    /// Write every partner, app, user, link, signing key, secret and customer as JSON lines.
+    Export {
+        #[command(flatten)]
+        db: Database,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Load JSON lines written by `export` into an empty store.
+    Import {
+        #[command(flatten)]
+        db: Database,
+        /// Read from here instead of standard input.
+        #[arg(long)]
+        input: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -510,6 +526,43 @@ async fn run(cli: Cli) -> Result<(), String> {
             let (token, _) =
                 partnerd::auth::mint(&keys, &settings, cloud.resource(), &app, user.as_ref())?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Export { db, output } => {
+            let store = open(&db).await?;
+            let records = partnerd_store::portable::export(store.as_ref())
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut text = String::new();
+            for record in &records {
+                text.push_str(&serde_json::to_string(record).map_err(|e| e.to_string())?);
+                text.push('\n');
+            }
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+                None => print!("{text}"),
+            }
+            eprintln!("exported {} records", records.len());
+            Ok(())
+        }
+        Command::Import { db, input } => {
+            let text = match input {
+                Some(path) => std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+                None => std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?,
+            };
+            let records = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1)))
+                .collect::<Result<Vec<partnerd_store::ExportRecord>, String>>()?;
+            let store = open(&db).await?;
+            let n = partnerd_store::portable::import(store.as_ref(), records)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("imported {n} records into {}", shown(&db.database));
             Ok(())
         }
         Command::Migrate { db } => {

@@ -63,6 +63,7 @@ mod grants;
 mod idempotency;
 mod migrate;
 mod partners;
+mod portable;
 mod rows;
 
 use std::future::Future;

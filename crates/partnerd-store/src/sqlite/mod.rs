@@ -12,6 +12,7 @@ mod grants;
 mod idempotency;
 mod migrate;
 mod partners;
+mod portable;
 mod rows;
 mod writer;
 

@@ -13,5 +13,6 @@ mod multinode;
 mod openapi;
 mod ops;
 mod paging;
+mod portable;
 mod profiles;
 mod wire;

@@ -20,7 +20,7 @@ fn admin_url() -> String {
 }
 
 /// A fresh database on the test server, or `None` (after a loud message) if none answers.
-fn fresh_database() -> Option<String> {
+pub(crate) fn fresh_database() -> Option<String> {
     let admin = admin_url();
     let name = format!("partnerd_mn_{}", uuid::Uuid::new_v4().simple());
     let created = Command::new("psql")
@@ -55,9 +55,9 @@ fn fresh_database() -> Option<String> {
     }
 }
 
-struct Node {
+pub(crate) struct Node {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Drop for Node {
@@ -75,7 +75,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start_node(database: &str) -> Node {
+pub(crate) async fn start_node(database: &str) -> Node {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_partnerd"))
         .args([
@@ -100,7 +100,11 @@ async fn start_node(database: &str) -> Node {
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        if let Ok(r) = http.get(format!("{}/_partnerd/ready", node.base)).send().await {
+        if let Ok(r) = http
+            .get(format!("{}/_partnerd/ready", node.base))
+            .send()
+            .await
+        {
             if r.status() == 200 {
                 return node;
             }

@@ -1,0 +1,118 @@
+//! Export and import: everything a store holds, as records any backend can load.
+//!
+//! Exported: partners with their apps and users, partner links, active signing keys, server
+//! secrets, and customers with their profiles, relationships and admin-password hashes, in
+//! creation order. Not exported: refresh tokens, codes and idempotency records, which are
+//! short-lived. Importing needs an empty store.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+use crate::error::{StoreError, StoreResult};
+use crate::model::{ExportRecord, NewPartner};
+use crate::Store;
+
+/// Every record of a store, in an order [`import`] can load.
+pub async fn export(store: &dyn Store) -> StoreResult<Vec<ExportRecord>> {
+    let mut out = Vec::new();
+    let partners = store.all_partners().await?;
+    for p in &partners {
+        out.push(ExportRecord::Partner(p.clone()));
+        for app in store.apps_of(&p.tenant_id).await? {
+            out.push(ExportRecord::App(app));
+        }
+        for user in store.users_of(&p.tenant_id).await? {
+            out.push(ExportRecord::User(user));
+        }
+    }
+    for p in &partners {
+        for link in store.partner_links(&p.tenant_id).await? {
+            if link.direction == crate::LinkDirection::OtherIsReseller {
+                out.push(ExportRecord::Link {
+                    provider_id: p.tenant_id.clone(),
+                    reseller_id: link.other.tenant_id,
+                });
+            }
+        }
+    }
+    // Oldest first, so the import leaves the newest one signing.
+    let mut keys = store.signing_keys().await?;
+    keys.reverse();
+    out.extend(keys.into_iter().map(ExportRecord::Key));
+    for (name, value) in store.all_secrets().await? {
+        out.push(ExportRecord::Secret {
+            name,
+            value: STANDARD.encode(value),
+        });
+    }
+    for customer in store.export_customers().await? {
+        out.push(ExportRecord::Customer(Box::new(customer)));
+    }
+    Ok(out)
+}
+
+/// Loads records into an empty store; partners' apps and users must follow their partner.
+pub async fn import(store: &dyn Store, records: Vec<ExportRecord>) -> StoreResult<usize> {
+    if store.partner_count().await? > 0 || !store.export_customers().await?.is_empty() {
+        return Err(StoreError::Config(
+            "import needs an empty store: this one already holds partners or customers".to_owned(),
+        ));
+    }
+    let count = records.len();
+    let mut pending: Option<NewPartner> = None;
+    let mut rest = Vec::new();
+    for record in records {
+        match record {
+            ExportRecord::Partner(partner) => {
+                if let Some(p) = pending.take() {
+                    store.create_partner(p).await?;
+                }
+                pending = Some(NewPartner {
+                    partner,
+                    apps: Vec::new(),
+                    users: Vec::new(),
+                });
+            }
+            ExportRecord::App(app) => match pending.as_mut() {
+                Some(p) if p.partner.tenant_id == app.tenant_id => p.apps.push(app),
+                _ => {
+                    return Err(StoreError::Config(format!(
+                        "app {} comes before its partner",
+                        app.client_id
+                    )))
+                }
+            },
+            ExportRecord::User(user) => match pending.as_mut() {
+                Some(p) if p.partner.tenant_id == user.tenant_id => p.users.push(user),
+                _ => {
+                    return Err(StoreError::Config(format!(
+                        "user {} comes before its partner",
+                        user.upn
+                    )))
+                }
+            },
+            other => rest.push(other),
+        }
+    }
+    if let Some(p) = pending.take() {
+        store.create_partner(p).await?;
+    }
+    for record in rest {
+        match record {
+            ExportRecord::Link {
+                provider_id,
+                reseller_id,
+            } => store.link_partners(&provider_id, &reseller_id).await?,
+            ExportRecord::Key(key) => store.add_signing_key(key).await?,
+            ExportRecord::Secret { name, value } => {
+                let bytes = STANDARD
+                    .decode(value)
+                    .map_err(|e| StoreError::Config(format!("secret {name} is not base64: {e}")))?;
+                store.secret(&name, &bytes).await?;
+            }
+            ExportRecord::Customer(customer) => store.import_customer(*customer).await?,
+            ExportRecord::Partner(_) | ExportRecord::App(_) | ExportRecord::User(_) => {}
+        }
+    }
+    Ok(count)
+}
