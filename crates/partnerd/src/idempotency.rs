@@ -240,11 +240,11 @@ pub async fn idempotency_layer(
                 fingerprint,
                 response,
             }) => {
-                return if fingerprint == print {
-                    replay(&lease, response)
-                } else {
-                    reused()
-                };
+                if fingerprint != print {
+                    return reused();
+                }
+                state.ops.metrics.idempotent_replay();
+                return replay(&lease, response);
             }
             Ok(Reservation::Pending { fingerprint }) => {
                 if fingerprint != print {

@@ -52,6 +52,18 @@ async fn fifty_concurrent_identical_creates_make_one_customer() {
         bodies.push(bytes);
     }
     assert_eq!(replays, 49, "one executes, the others replay");
+    let metrics = s
+        .admin(Method::GET, "/_partnerd/metrics")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("partnerd_idempotent_replays_total 49"),
+        "{metrics}"
+    );
     assert!(
         bodies.iter().all(|b| *b == bodies[0]),
         "every answer is byte for byte the same"
