@@ -46,8 +46,9 @@ pub struct KeyRing {
     keys: RwLock<std::sync::Arc<Vec<std::sync::Arc<LoadedKey>>>>,
     last_reload: Mutex<Instant>,
     /// When an unknown `kid` last caused a reload; `None` until one has, so the first unknown
-    /// `kid` (a key another node made a moment ago) is looked up at once.
-    last_miss: Mutex<Option<Instant>>,
+    /// `kid` (a key another node made a moment ago) is looked up at once. An async lock:
+    /// requests that miss together wait for the one reload rather than fail beside it.
+    last_miss: tokio::sync::Mutex<Option<Instant>>,
 }
 
 /// Generates a new 2048-bit RSA signing key record.
@@ -97,7 +98,7 @@ impl KeyRing {
             store,
             keys: RwLock::new(Default::default()),
             last_reload: Mutex::new(Instant::now()),
-            last_miss: Mutex::new(None),
+            last_miss: tokio::sync::Mutex::new(None),
         };
         ring.reload().await?;
         Ok(ring)
@@ -152,17 +153,16 @@ impl KeyRing {
         if let Some(k) = self.snapshot().iter().find(|k| k.kid == kid) {
             return Some(k.clone());
         }
-        let due = {
-            let mut last = self.last_miss.lock().ok()?;
-            if last.is_none_or(|at| at.elapsed() >= RELOAD_INTERVAL) {
-                *last = Some(Instant::now());
-                true
-            } else {
-                false
+        let mut last = self.last_miss.lock().await;
+        // Another request may have reloaded while this one waited.
+        if let Some(k) = self.snapshot().iter().find(|k| k.kid == kid) {
+            return Some(k.clone());
+        }
+        if last.is_none_or(|at| at.elapsed() >= RELOAD_INTERVAL) {
+            *last = Some(Instant::now());
+            if self.reload().await.is_ok() {
+                return self.snapshot().iter().find(|k| k.kid == kid).cloned();
             }
-        };
-        if due && self.reload().await.is_ok() {
-            return self.snapshot().iter().find(|k| k.kid == kid).cloned();
         }
         None
     }
