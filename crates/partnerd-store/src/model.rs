@@ -269,6 +269,14 @@ pub enum EtagCondition {
     Exactly(i64),
 }
 
+/// Seconds since the Unix epoch, for expiries kept in the store.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
 /// Folds text for case-insensitive prefix search.
 pub fn fold(s: &str) -> String {
     s.to_lowercase()

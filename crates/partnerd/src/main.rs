@@ -149,30 +149,13 @@ fn admin_token(given: Option<String>, database: &str) -> Result<String, String> 
     }
     let token = partnerd::identity::generate_secret();
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    write_private(&path, &token).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    partnerd::tls::write_private(&path, &token)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!(
         "Control-plane admin token (kept in {}): {token}",
         path.display()
     );
     Ok(token)
-}
-
-#[cfg(unix)]
-fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(text.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
 }
 
 #[derive(Args)]

@@ -78,8 +78,9 @@ pub fn self_signed(dir: &Path) -> io::Result<SelfSigned> {
     Ok(files)
 }
 
+/// Writes a file only its owner may read (keys, tokens).
 #[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> io::Result<()> {
+pub fn write_private(path: &Path, text: &str) -> io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
@@ -91,8 +92,9 @@ fn write_private(path: &Path, text: &str) -> io::Result<()> {
     f.write_all(text.as_bytes())
 }
 
+/// Writes a file only its owner may read (keys, tokens).
 #[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> io::Result<()> {
+pub fn write_private(path: &Path, text: &str) -> io::Result<()> {
     std::fs::write(path, text)
 }
 

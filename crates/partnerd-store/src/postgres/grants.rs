@@ -12,13 +12,6 @@ use crate::GrantStore;
 /// Grants are kept a day past their expiry, so a late reuse is still recognised as one.
 const KEEP_EXPIRED_SECS: i64 = 86_400;
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
-
 #[async_trait]
 impl GrantStore for PostgresStore {
     async fn put_grant(&self, grant: GrantRecord) -> StoreResult<()> {
@@ -28,7 +21,7 @@ impl GrantStore for PostgresStore {
             execute(
                 &tx,
                 "DELETE FROM grants WHERE expires_at < $1",
-                &[&(now() - KEEP_EXPIRED_SECS)],
+                &[&(crate::model::now_secs() - KEEP_EXPIRED_SECS)],
             )
             .await?;
             execute(

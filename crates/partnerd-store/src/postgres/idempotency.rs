@@ -13,13 +13,6 @@ use crate::IdempotencyStore;
 /// How often a reservation retries when the record it conflicted with vanished meanwhile.
 const RESERVE_ATTEMPTS: usize = 3;
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
-
 fn to_headers(json: Option<String>) -> Vec<(String, String)> {
     json.and_then(|j| serde_json::from_str(&j).ok())
         .unwrap_or_default()
@@ -180,7 +173,7 @@ impl IdempotencyStore for PostgresStore {
         self.timed(async {
             let mut client = self.conn().await?;
             let tx = begin(&mut client).await?;
-            let now = now();
+            let now = crate::model::now_secs();
             execute(
                 &tx,
                 "DELETE FROM idempotency WHERE expires_at < $1",

@@ -11,19 +11,12 @@ use crate::GrantStore;
 /// Grants are kept a day past their expiry, so a late reuse is still recognised as one.
 const KEEP_EXPIRED_SECS: i64 = 86_400;
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
-
 #[async_trait]
 impl GrantStore for SqliteStore {
     async fn put_grant(&self, grant: GrantRecord) -> StoreResult<()> {
         self.write(move |tx| {
             tx.prepare_cached("DELETE FROM grants WHERE expires_at < ?1")
-                .and_then(|mut s| s.execute([now() - KEEP_EXPIRED_SECS]))
+                .and_then(|mut s| s.execute([crate::model::now_secs() - KEEP_EXPIRED_SECS]))
                 .map_err(map_err)?;
             tx.prepare_cached(
                 "INSERT INTO grants (kind, key, payload, expires_at) VALUES (?1, ?2, ?3, ?4)",

@@ -8,13 +8,6 @@ use crate::error::{StoreError, StoreResult};
 use crate::model::{Completion, CustomerView, Lease, Reservation, StoredResponse};
 use crate::IdempotencyStore;
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
-
 fn to_headers(json: Option<String>) -> Vec<(String, String)> {
     json.and_then(|j| serde_json::from_str(&j).ok())
         .unwrap_or_default()
@@ -74,7 +67,7 @@ impl IdempotencyStore for SqliteStore {
         let lease = lease.clone();
         let fingerprint = fingerprint.to_owned();
         self.write(move |tx| {
-            let now = now();
+            let now = crate::model::now_secs();
             tx.prepare_cached("DELETE FROM idempotency WHERE expires_at < ?1")
                 .and_then(|mut s| s.execute([now]))
                 .map_err(map_err)?;
