@@ -1,0 +1,344 @@
+//! The fluent surface: `client.customers().by_id(id).profiles().billing().get()`.
+
+use futures_util::stream::{self, Stream, TryStreamExt};
+use partnerd_wire::{
+    Customer, CustomerBillingProfile, CustomerCompanyProfile, CustomerFilter, PartnerRelationship,
+    ResourceCollection,
+};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::transport::{api_error, segment, Call};
+use crate::PartnerCenter;
+
+/// `/v1/customers`.
+#[derive(Debug, Clone)]
+pub struct CustomersOperations {
+    client: PartnerCenter,
+}
+
+enum Cursor {
+    Start(Call),
+    Next(Call),
+    Done,
+}
+
+impl CustomersOperations {
+    pub(crate) fn new(client: PartnerCenter) -> Self {
+        Self { client }
+    }
+
+    /// Creates a customer (`POST /v1/customers`). A retry after a lost answer replays the
+    /// first answer: the customer is created once.
+    pub async fn create(&self, customer: &Customer) -> Result<Customer> {
+        let call = Call::new(Method::POST, "/v1/customers").json(customer)?;
+        self.client.execute_json(&call).await
+    }
+
+    fn first_page_call(size: u32, filter: Option<&CustomerFilter>) -> Call {
+        let mut call = Call::new(Method::GET, "/v1/customers");
+        call.query.push(("size", size.to_string()));
+        if let Some(f) = filter {
+            call.query.push(("filter", f.to_json()));
+        }
+        call
+    }
+
+    /// One page of customers (`GET /v1/customers?size=&filter=`). `size` 0 means the
+    /// service's maximum (500).
+    pub async fn query(
+        &self,
+        size: u32,
+        filter: Option<CustomerFilter>,
+    ) -> Result<ResourceCollection<Customer>> {
+        let call = Self::first_page_call(size, filter.as_ref());
+        self.client.execute_json(&call).await
+    }
+
+    /// The page after `page`, or `None` if `page` was the last.
+    pub async fn next_page(
+        &self,
+        page: &ResourceCollection<Customer>,
+    ) -> Result<Option<ResourceCollection<Customer>>> {
+        match next_call(page) {
+            Some(call) => self.client.execute_json(&call).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Every page of a scan, following `continuationToken`.
+    pub fn pages(
+        &self,
+        size: u32,
+        filter: Option<CustomerFilter>,
+    ) -> impl Stream<Item = Result<ResourceCollection<Customer>>> + Send + 'static {
+        let client = self.client.clone();
+        let start = Cursor::Start(Self::first_page_call(size, filter.as_ref()));
+        stream::try_unfold(start, move |cursor| {
+            let client = client.clone();
+            async move {
+                let call = match cursor {
+                    Cursor::Start(c) | Cursor::Next(c) => c,
+                    Cursor::Done => return Ok(None),
+                };
+                let page: ResourceCollection<Customer> = client.execute_json(&call).await?;
+                let next = match next_call(&page) {
+                    Some(c) => Cursor::Next(c),
+                    None => Cursor::Done,
+                };
+                Ok(Some((page, next)))
+            }
+        })
+    }
+
+    /// Every customer of the partner, page by page (500 a page), as one stream.
+    pub fn all(&self) -> impl Stream<Item = Result<Customer>> + Send + 'static {
+        self.pages(0, None)
+            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok::<_, Error>)))
+            .try_flatten()
+    }
+
+    /// Operations on one customer.
+    pub fn by_id(&self, id: impl Into<String>) -> CustomerOperations {
+        CustomerOperations {
+            client: self.client.clone(),
+            id: id.into(),
+        }
+    }
+}
+
+/// The call for the page after `page`: its `links.next` when given, else `seekOperation=Next`
+/// with the continuation token.
+fn next_call<T>(page: &ResourceCollection<T>) -> Option<Call> {
+    let token = page.continuation_token.as_ref()?;
+    if let Some(next) = &page.links.next {
+        if next.method.eq_ignore_ascii_case("GET") && next.uri.starts_with('/') {
+            let uri = if next.uri.to_ascii_lowercase().starts_with("/v1") {
+                next.uri.clone()
+            } else {
+                format!("/v1{}", next.uri)
+            };
+            let mut call = Call::new(Method::GET, uri);
+            let mut has_token = false;
+            for h in &next.headers {
+                if h.key.eq_ignore_ascii_case("MS-ContinuationToken") {
+                    has_token = true;
+                    call.headers.push(("MS-ContinuationToken", h.value.clone()));
+                }
+            }
+            if !has_token {
+                call.headers.push(("MS-ContinuationToken", token.clone()));
+            }
+            return Some(call);
+        }
+    }
+    let mut call = Call::new(Method::GET, "/v1/customers");
+    call.query.push(("seekOperation", "Next".into()));
+    call.headers.push(("MS-ContinuationToken", token.clone()));
+    Some(call)
+}
+
+/// `/v1/customers/{id}`.
+#[derive(Debug, Clone)]
+pub struct CustomerOperations {
+    client: PartnerCenter,
+    id: String,
+}
+
+impl CustomerOperations {
+    fn path(&self, rest: &str) -> String {
+        format!("/v1/customers/{}{rest}", segment(&self.id))
+    }
+
+    /// The customer's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Gets the customer.
+    pub async fn get(&self) -> Result<Customer> {
+        self.client
+            .execute_json(&Call::new(Method::GET, self.path("")))
+            .await
+    }
+
+    /// Deletes the customer (sandbox partners only).
+    pub async fn delete(&self) -> Result<()> {
+        self.client
+            .execute(&Call::new(Method::DELETE, self.path("")))
+            .await
+            .map(|_| ())
+    }
+
+    /// Removes the partner's reseller relationship with the customer (app+user token).
+    pub async fn remove_reseller_relationship(&self) -> Result<Customer> {
+        let call = Call::new(Method::PATCH, self.path(""))
+            .json(&json!({"relationshipToPartner": "none"}))?;
+        self.client.execute_json(&call).await
+    }
+
+    /// Removes the partner's delegated admin access to the customer (app+user token).
+    pub async fn remove_delegated_access(&self) -> Result<Customer> {
+        let call = Call::new(Method::PATCH, self.path(""))
+            .json(&json!({"allowDelegatedAccess": false}))?;
+        self.client.execute_json(&call).await
+    }
+
+    /// The customer's profiles.
+    pub fn profiles(&self) -> ProfilesOperations {
+        ProfilesOperations {
+            customer: self.clone(),
+        }
+    }
+
+    /// The other partners related to the customer.
+    pub fn relationships(&self) -> CustomerRelationshipOperations {
+        CustomerRelationshipOperations {
+            customer: self.clone(),
+        }
+    }
+}
+
+/// `/v1/customers/{id}/profiles`.
+#[derive(Debug, Clone)]
+pub struct ProfilesOperations {
+    customer: CustomerOperations,
+}
+
+impl ProfilesOperations {
+    /// The billing profile.
+    pub fn billing(&self) -> BillingProfileOperations {
+        BillingProfileOperations {
+            customer: self.customer.clone(),
+        }
+    }
+
+    /// The company profile.
+    pub fn company(&self) -> CompanyProfileOperations {
+        CompanyProfileOperations {
+            customer: self.customer.clone(),
+        }
+    }
+}
+
+/// `/v1/customers/{id}/profiles/billing`.
+#[derive(Debug, Clone)]
+pub struct BillingProfileOperations {
+    customer: CustomerOperations,
+}
+
+impl BillingProfileOperations {
+    /// Gets the billing profile; its ETag is in `attributes.etag`.
+    pub async fn get(&self) -> Result<CustomerBillingProfile> {
+        let c = &self.customer;
+        c.client
+            .execute_json(&Call::new(Method::GET, c.path("/profiles/billing")))
+            .await
+    }
+
+    /// Replaces the billing profile. The body's `attributes.etag` is sent as `If-Match`, so the
+    /// update fails with 412 (code 2055) if the profile changed since it was read.
+    pub async fn update(&self, profile: &CustomerBillingProfile) -> Result<CustomerBillingProfile> {
+        let c = &self.customer;
+        let mut call = Call::new(Method::PUT, c.path("/profiles/billing")).json(profile)?;
+        if let Some(etag) = profile.attributes.as_ref().and_then(|a| a.etag.as_ref()) {
+            call.headers.push(("If-Match", format!("\"{etag}\"")));
+        }
+        c.client.execute_json(&call).await
+    }
+}
+
+/// `/v1/customers/{id}/profiles/company`.
+#[derive(Debug, Clone)]
+pub struct CompanyProfileOperations {
+    customer: CustomerOperations,
+}
+
+impl CompanyProfileOperations {
+    /// Gets the company profile (app+user token).
+    pub async fn get(&self) -> Result<CustomerCompanyProfile> {
+        let c = &self.customer;
+        c.client
+            .execute_json(&Call::new(Method::GET, c.path("/profiles/company")))
+            .await
+    }
+}
+
+/// `/v1/customers/{id}/relationships`.
+#[derive(Debug, Clone)]
+pub struct CustomerRelationshipOperations {
+    customer: CustomerOperations,
+}
+
+impl CustomerRelationshipOperations {
+    /// The other partners related to the customer, seen from the caller (app+user token).
+    pub async fn get(&self) -> Result<ResourceCollection<PartnerRelationship>> {
+        let c = &self.customer;
+        c.client
+            .execute_json(&Call::new(Method::GET, c.path("/relationships")))
+            .await
+    }
+}
+
+/// `/v1/domains`.
+#[derive(Debug, Clone)]
+pub struct DomainsOperations {
+    client: PartnerCenter,
+}
+
+impl DomainsOperations {
+    pub(crate) fn new(client: PartnerCenter) -> Self {
+        Self { client }
+    }
+
+    /// Operations on one domain.
+    pub fn by_domain(&self, domain: impl Into<String>) -> DomainOperations {
+        DomainOperations {
+            client: self.client.clone(),
+            domain: domain.into(),
+        }
+    }
+}
+
+/// `/v1/domains/{domain}`.
+#[derive(Debug, Clone)]
+pub struct DomainOperations {
+    client: PartnerCenter,
+    domain: String,
+}
+
+impl DomainOperations {
+    /// Whether any customer holds the domain (`HEAD`: 200 is true, 404 is false).
+    pub async fn exists(&self) -> Result<bool> {
+        let call = Call::new(
+            Method::HEAD,
+            format!("/v1/domains/{}", segment(&self.domain)),
+        );
+        let (answer, tracking) = self.client.execute_raw(&call).await?;
+        match answer.status {
+            200..=299 => Ok(true),
+            404 => Ok(false),
+            _ => Err(api_error(&answer, tracking)),
+        }
+    }
+}
+
+/// `/v1/relationships`.
+#[derive(Debug, Clone)]
+pub struct RelationshipsOperations {
+    client: PartnerCenter,
+}
+
+impl RelationshipsOperations {
+    pub(crate) fn new(client: PartnerCenter) -> Self {
+        Self { client }
+    }
+
+    /// The partners linked to the caller (indirect resellers and providers).
+    pub async fn get(&self) -> Result<ResourceCollection<PartnerRelationship>> {
+        self.client
+            .execute_json(&Call::new(Method::GET, "/v1/relationships"))
+            .await
+    }
+}
