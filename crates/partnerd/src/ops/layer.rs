@@ -53,6 +53,47 @@ fn content_type(headers: &axum::http::HeaderMap) -> Option<HeaderValue> {
     headers.get(header::CONTENT_TYPE).cloned()
 }
 
+/// Journals an answer the layer gave itself (throttled or faulted), without the request body,
+/// which was never read.
+async fn journal_answer(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    route: &'static str,
+    started: Instant,
+    response: Response,
+) -> Response {
+    if !state.ops.journal.is_on() {
+        return response;
+    }
+    let (head, body) = response.into_parts();
+    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    state.ops.journal.record_raw(
+        RawEntry {
+            at: SystemTime::now(),
+            method: parts.method.clone(),
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            route,
+            status: head.status.as_u16(),
+            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+            partner: parts
+                .extensions
+                .get::<PartnerSlot>()
+                .and_then(|s| s.0.get().cloned()),
+            context: parts.extensions.get::<Arc<RequestContext>>().cloned(),
+        },
+        None,
+        Some(RawBody {
+            content_type: content_type(&head.headers),
+            bytes: bytes.clone(),
+        }),
+    );
+    Response::from_parts(head, Body::from(bytes))
+}
+
 /// The middleware.
 pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -90,7 +131,7 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
                 h.insert(header::RETRY_AFTER, HeaderValue::from(retry.0));
                 ops.metrics
                     .record_request(route, method.as_str(), 429, started.elapsed());
-                return response;
+                return journal_answer(&state, &parts, route, started, response).await;
             }
         }
         if let Some((id, effect)) = ops
@@ -121,7 +162,8 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
                         status.as_u16(),
                         started.elapsed(),
                     );
-                    return error.into_response();
+                    let response = error.into_response();
+                    return journal_answer(&state, &parts, route, started, response).await;
                 }
                 Effect::Latency { ms } => {
                     tokio::time::sleep(std::time::Duration::from_millis(ms)).await

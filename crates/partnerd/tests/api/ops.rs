@@ -265,6 +265,18 @@ async fn fault_rules_inject_errors_and_latency() {
         );
     }
     assert_eq!(statuses, [200, 503, 200, 503]);
+    // Injected answers are journaled like any other.
+    let r = s
+        .admin(Method::GET, "/_partnerd/requests?status=503")
+        .send()
+        .await
+        .unwrap();
+    let (_, faulted) = status_json(r).await;
+    assert_eq!(faulted.as_array().unwrap().len(), 2, "{faulted}");
+    assert!(faulted[0]["responseBody"]
+        .as_str()
+        .unwrap()
+        .contains("990006"));
     let r = s
         .admin(Method::GET, "/_partnerd/faults")
         .send()
