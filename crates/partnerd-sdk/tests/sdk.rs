@@ -285,13 +285,15 @@ async fn a_503_from_partnerd_is_retried_and_succeeds() {
     )
     .await;
     pc.customers().query(5, None).await.unwrap(); // 1st: passes
-    pc.customers().query(5, None).await.unwrap(); // 2nd: 503, then 3rd passes
-                                                  // Injected faults are not journaled: count them in the metrics.
+    pc.customers().query(5, None).await.unwrap(); // 2nd: 503, then its retry passes
     assert_eq!(s.metric("partnerd_faults_total{kind=\"error\"}").await, 1.0);
+    // Injected answers are journaled too: the retry reuses the faulted request's id.
     let entries = s.journal(pc.correlation_id()).await;
     let gets: Vec<_> = entries.iter().filter(|e| e["method"] == "GET").collect();
-    assert_eq!(gets.len(), 2, "{entries:?}");
-    assert!(gets.iter().all(|g| g["status"] == 200));
+    let statuses: Vec<_> = gets.iter().map(|g| g["status"].as_u64()).collect();
+    assert_eq!(statuses, [Some(200), Some(503), Some(200)], "{entries:?}");
+    assert_eq!(gets[1]["requestId"], gets[2]["requestId"]);
+    assert_ne!(gets[0]["requestId"], gets[1]["requestId"]);
 }
 
 #[tokio::test]
