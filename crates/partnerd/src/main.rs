@@ -1,10 +1,14 @@
-//! The `partnerd` command line: serve the API, manage partners, mint tokens, migrate.
+//! The `partnerd` command line: serve the API, manage partners, mint tokens, migrate, and
+//! call any Partner Center endpoint as a client.
+
+mod client;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use client::{BillingCommand, ClientCommand, Connection, CustomersCommand, DomainsCommand};
 use partnerd::auth::cloud::Cloud;
 use partnerd::config::{AuthMode, LockoutPolicy, Settings};
 use partnerd::identity::{provision_partner, ProvisionedPartner};
@@ -94,6 +98,27 @@ enum Command {
         /// Read from here instead of standard input.
         #[arg(long)]
         input: Option<PathBuf>,
+    },
+    /// Client: list, show, create and delete customers on any endpoint.
+    Customers {
+        #[command(flatten)]
+        connection: Connection,
+        #[command(subcommand)]
+        command: CustomersCommand,
+    },
+    /// Client: read and change customers' billing profiles.
+    Billing {
+        #[command(flatten)]
+        connection: Connection,
+        #[command(subcommand)]
+        command: BillingCommand,
+    },
+    /// Client: check whether domains are taken.
+    Domains {
+        #[command(flatten)]
+        connection: Connection,
+        #[command(subcommand)]
+        command: DomainsCommand,
     },
 }
 
@@ -311,8 +336,8 @@ async fn open(db: &Database) -> Result<DynStore, String> {
         .map_err(|e| format!("cannot open {}: {e}", shown(&db.database)))
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
-    match cli.command {
+async fn run(command: Command) -> Result<(), String> {
+    match command {
         Command::Serve {
             listen,
             db,
@@ -553,6 +578,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{} is up to date", shown(&db.database));
             Ok(())
         }
+        Command::Customers { .. } | Command::Billing { .. } | Command::Domains { .. } => {
+            Err("client commands are run by client::run".to_owned())
+        }
     }
 }
 
@@ -575,7 +603,27 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    // Client commands choose their own exit codes; the others succeed or fail.
+    let (connection, command) = match cli.command {
+        Command::Customers {
+            connection,
+            command,
+        } => (connection, ClientCommand::Customers(command)),
+        Command::Billing {
+            connection,
+            command,
+        } => (connection, ClientCommand::Billing(command)),
+        Command::Domains {
+            connection,
+            command,
+        } => (connection, ClientCommand::Domains(command)),
+        other => return finish(runtime.block_on(run(other))),
+    };
+    runtime.block_on(client::run(connection, command))
+}
+
+fn finish(result: Result<(), String>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("partnerd: {e}");

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Drives the client CLI (`partnerd customers|billing|domains`) against a started partnerd and
+# checks its output and its exit codes.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+cargo build --quiet -p partnerd
+BIN=$ROOT/target/debug/partnerd
+WORK=$(mktemp -d)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+DB="sqlite://$WORK/partnerd.db"
+SERVER_PID=
+cleanup() {
+    [[ -n "$SERVER_PID" ]] && { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"$BIN" migrate --database "$DB" >/dev/null
+"$BIN" partner create --database "$DB" --name "CLI Test" --json > "$WORK/partner.json"
+RUST_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --database "$DB" > "$WORK/serve.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/_partnerd/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/partner.json" "$1"; }
+export PC_BASE_URL="http://127.0.0.1:$PORT" PC_TENANT=$(field tenantId) PC_CLIENT_ID=$(field clientId)
+export PC_CLIENT_SECRET=$(field clientSecret)
+
+fail() { echo "cli: $*" >&2; exit 1; }
+# expect CODE CMD...: runs CMD, keeps its stdout in $OUT, and checks its exit code.
+expect() {
+    local want=$1; shift
+    set +e; OUT=$("$BIN" "$@" 2>"$WORK/err"); local got=$?; set -e
+    [[ $got == "$want" ]] || fail "partnerd $* exited $got, expected $want: $(cat "$WORK/err")"
+}
+json() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print($1)" "$OUT"; }
+
+expect 0 customers list
+[[ "$OUT" == ID* ]] || fail "list without customers should print the header: $OUT"
+
+expect 0 customers create --domain clitest --company "Contoso CLI" --email ada@contoso.com \
+    --country US --city Redmond --state WA --address-line1 "One Microsoft Way" --postal-code 98052 --json
+ID=$(json 'd["id"]')
+[[ $(json 'd["companyProfile"]["domain"]') == clitest.onmicrosoft.com ]] || fail "domain: $OUT"
+
+# The same domain again: a conflict.
+expect 5 customers create --domain clitest --company X --email a@b.com --country US \
+    --city Redmond --state WA --address-line1 "1 Way" --postal-code 98052
+grep -q "code:" "$WORK/err" || fail "errors should print the Partner Center code"
+
+for i in 1 2 3; do
+    expect 0 customers create --domain "clitest$i" --company "Fabrikam $i" --email "b$i@fabrikam.com" \
+        --country GB --city London --address-line1 "$i Fleet Street" --postal-code "EC4Y 1AA"
+done
+expect 0 customers list --json
+[[ $(json 'len(d)') == 4 ]] || fail "list --json should hold 4 customers: $OUT"
+expect 0 customers list --limit 2 --json
+[[ $(json 'len(d)') == 2 ]] || fail "--limit 2: $OUT"
+expect 0 customers list
+[[ $(grep -c "onmicrosoft.com" <<<"$OUT") == 4 ]] || fail "table rows: $OUT"
+grep -q "Contoso CLI" <<<"$OUT" || fail "table should name the company: $OUT"
+expect 0 customers list --json
+GONE=$(json '[c["id"] for c in d if c["companyProfile"]["domain"] == "clitest3.onmicrosoft.com"][0]')
+expect 0 customers delete "$GONE"
+expect 3 customers delete "$GONE"
+expect 0 customers list --json
+[[ $(json 'len(d)') == 3 ]] || fail "a deleted customer should leave the list: $OUT"
+
+expect 0 customers get "$ID"
+grep -q "$ID" <<<"$OUT" || fail "get: $OUT"
+expect 3 customers get 00000000-0000-0000-0000-000000000000
+
+expect 0 billing get "$ID" --json
+ETAG=$(json 'd["attributes"]["etag"]')
+expect 0 billing set "$ID" --first-name Grace --last-name Hopper --city Seattle --json
+[[ $(json 'd["firstName"] + " " + d["lastName"] + " " + d["defaultAddress"]["city"] + " " + d["defaultAddress"]["addressLine1"]') == "Grace Hopper Seattle One Microsoft Way" ]] \
+    || fail "billing set should change only the given fields: $OUT"
+[[ $(json 'd["attributes"]["etag"]') != "$ETAG" ]] || fail "billing set should change the etag"
+expect 0 billing get "$ID"
+grep -q "Hopper" <<<"$OUT" || fail "billing get table: $OUT"
+expect 6 billing set "$ID" --email not-an-email
+
+expect 0 domains check clitest.onmicrosoft.com
+expect 3 domains check nobody-has-this.onmicrosoft.com
+[[ "$OUT" == *free* ]] || fail "domains check: $OUT"
+
+# App-only tokens may not end relationships; app+user ones may.
+expect 4 customers remove-relationship "$ID"
+grep -q "2032" "$WORK/err" || fail "app-only removal: $(cat "$WORK/err")"
+PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) expect 0 customers remove-relationship "$ID"
+expect 4 customers get "$ID"
+
+# Credentials and endpoints.
+PC_CLIENT_SECRET=wrong expect 4 customers list
+env -u PC_CLIENT_SECRET "$BIN" customers list >/dev/null 2>&1 && fail "a missing secret should fail"
+set +e; env -u PC_CLIENT_SECRET "$BIN" customers list >/dev/null 2>&1; [[ $? == 8 ]] || fail "missing secret: exit 8"; set -e
+PC_BASE_URL=http://127.0.0.1:9 expect 7 customers list
+echo "client CLI: every command and exit code checked"
