@@ -89,6 +89,21 @@ grep -q "2032" "$WORK/err" || fail "app-only removal: $(cat "$WORK/err")"
 PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) expect 0 customers remove-relationship "$ID"
 expect 4 customers get "$ID"
 
+# Seeding: realistic customers through the API, several at a time, and a summary.
+expect 0 seed --customers 40 --concurrency 8 --json
+[[ $(json 'd["created"], d["failed"], d["requested"]') == "40 0 40" ]] || fail "seed: $OUT"
+expect 0 customers list --json
+[[ $(json 'len(d)') == 42 ]] || fail "seeded customers should be listed: $OUT"
+expect 0 seed --customers 3
+[[ "$OUT" == "created 3 of 3 customers"* ]] || fail "seed summary: $OUT"
+# The sandbox partner's cap (75) stops a large seed part way: the summary counts the refusals
+# by status and code, and the exit code is not 0.
+set +e; "$BIN" seed --customers 40 --concurrency 4 --json >"$WORK/seed.json" 2>/dev/null; got=$?; set -e
+[[ $got != 0 ]] || fail "a seed with failures should not exit 0"
+OUT=$(cat "$WORK/seed.json")
+[[ $(json 'd["created"] + d["failed"]') == 40 && $(json 'd["created"]') == 30 ]] || fail "capped seed: $OUT"
+[[ $(json 'sum(d["errors"].values())') == 10 ]] || fail "capped seed errors: $OUT"
+
 # Credentials and endpoints.
 PC_CLIENT_SECRET=wrong expect 4 customers list
 env -u PC_CLIENT_SECRET "$BIN" customers list >/dev/null 2>&1 && fail "a missing secret should fail"

@@ -145,6 +145,10 @@ pub enum ClientCommand {
     Customers(CustomersCommand),
     Billing(BillingCommand),
     Domains(DomainsCommand),
+    Seed {
+        customers: usize,
+        concurrency: usize,
+    },
 }
 
 /// Runs a client command and maps the outcome to an exit code scripts can trust.
@@ -159,6 +163,14 @@ pub async fn run(connection: Connection, command: ClientCommand) -> ExitCode {
     let result = match command {
         ClientCommand::Customers(c) => customers(&client, &out, c).await,
         ClientCommand::Billing(c) => billing(&client, &out, c).await,
+        ClientCommand::Seed {
+            customers,
+            concurrency,
+        } => {
+            let (summary, first_error) = crate::seed::run(&client, customers, concurrency).await;
+            out.line(&summary, || crate::seed::describe(&summary));
+            first_error.map_or(Ok(()), Err)
+        }
         ClientCommand::Domains(DomainsCommand::Check { domain }) => {
             match client.domains().by_domain(&domain).exists().await {
                 Ok(exists) => {

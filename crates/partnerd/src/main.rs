@@ -2,6 +2,7 @@
 //! call any Partner Center endpoint as a client.
 
 mod client;
+mod seed;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -119,6 +120,17 @@ enum Command {
         connection: Connection,
         #[command(subcommand)]
         command: DomainsCommand,
+    },
+    /// Client: create realistic customers (varied countries, valid addresses) through the API.
+    Seed {
+        #[command(flatten)]
+        connection: Connection,
+        /// How many customers to create.
+        #[arg(long)]
+        customers: usize,
+        /// How many creates to keep in flight.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+        concurrency: u16,
     },
 }
 
@@ -578,9 +590,10 @@ async fn run(command: Command) -> Result<(), String> {
             println!("{} is up to date", shown(&db.database));
             Ok(())
         }
-        Command::Customers { .. } | Command::Billing { .. } | Command::Domains { .. } => {
-            Err("client commands are run by client::run".to_owned())
-        }
+        Command::Customers { .. }
+        | Command::Billing { .. }
+        | Command::Domains { .. }
+        | Command::Seed { .. } => Err("client commands are run by client::run".to_owned()),
     }
 }
 
@@ -617,6 +630,17 @@ fn main() -> ExitCode {
             connection,
             command,
         } => (connection, ClientCommand::Domains(command)),
+        Command::Seed {
+            connection,
+            customers,
+            concurrency,
+        } => (
+            connection,
+            ClientCommand::Seed {
+                customers,
+                concurrency: usize::from(concurrency),
+            },
+        ),
         other => return finish(runtime.block_on(run(other))),
     };
     runtime.block_on(client::run(connection, command))
