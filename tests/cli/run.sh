@@ -24,6 +24,8 @@ for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/_partnerd/ready" >/d
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/partner.json" "$1"; }
 export PC_BASE_URL="http://127.0.0.1:$PORT" PC_TENANT=$(field tenantId) PC_CLIENT_ID=$(field clientId)
 export PC_CLIENT_SECRET=$(field clientSecret)
+# Keep the user's own profile file out of the test.
+export XDG_CONFIG_HOME="$WORK/config"
 
 fail() { echo "cli: $*" >&2; exit 1; }
 # expect CODE CMD...: runs CMD, keeps its stdout in $OUT, and checks its exit code.
@@ -109,4 +111,23 @@ PC_CLIENT_SECRET=wrong expect 4 customers list
 env -u PC_CLIENT_SECRET "$BIN" customers list >/dev/null 2>&1 && fail "a missing secret should fail"
 set +e; env -u PC_CLIENT_SECRET "$BIN" customers list >/dev/null 2>&1; [[ $? == 8 ]] || fail "missing secret: exit 8"; set -e
 PC_BASE_URL=http://127.0.0.1:9 expect 7 customers list
+
+# Profile files: named connections, `default` when none is named, flags and PC_ variables win.
+mkdir -p "$XDG_CONFIG_HOME/partnerd"
+cat > "$XDG_CONFIG_HOME/partnerd/profiles.json" <<JSON
+{"local": {"url": "$PC_BASE_URL", "tenant": "$PC_TENANT", "clientId": "$PC_CLIENT_ID",
+           "clientSecret": "$PC_CLIENT_SECRET"},
+ "default": {"url": "$PC_BASE_URL", "tenant": "$PC_TENANT", "clientId": "$PC_CLIENT_ID",
+             "clientSecret": "wrong"}}
+JSON
+unset PC_BASE_URL PC_TENANT PC_CLIENT_ID PC_CLIENT_SECRET
+expect 0 customers list --profile local --limit 1 --json
+[[ $(json 'len(d)') == 1 ]] || fail "profile local: $OUT"
+expect 4 customers list
+PC_CLIENT_SECRET=$(field clientSecret) expect 0 domains check clitest.onmicrosoft.com
+PC_PROFILE=local expect 0 domains check clitest.onmicrosoft.com
+expect 8 customers list --profile nowhere
+echo '{"local": {"secret": "x"}}' > "$WORK/bad.json"
+expect 8 customers list --profile-file "$WORK/bad.json" --profile local
+grep -q "unknown field" "$WORK/err" || fail "bad profile file: $(cat "$WORK/err")"
 echo "client CLI: every command and exit code checked"

@@ -1,13 +1,15 @@
 //! The client half of the command line: `customers`, `billing` and `domains` talk to any
 //! Partner Center endpoint (partnerd or the real service) through the Rust SDK.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use futures_util::TryStreamExt;
 use partnerd_sdk::wire::{Address, Customer, CustomerBillingProfile, CustomerCompanyProfile};
 use partnerd_sdk::{Credentials, Error, PartnerCenter};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Exit code for an answer of 404 (and `domains check` for a free domain).
 const EXIT_NOT_FOUND: u8 = 3;
@@ -49,6 +51,83 @@ pub struct Connection {
     /// Print JSON (the wire shape) instead of tables.
     #[arg(long, global = true)]
     json: bool,
+    /// A named connection from the profile file; `default` is used when it exists.
+    #[arg(long, env = "PC_PROFILE", global = true)]
+    profile: Option<String>,
+    /// The profile file (JSON); `$XDG_CONFIG_HOME/partnerd/profiles.json` or
+    /// `~/.config/partnerd/profiles.json` when unset.
+    #[arg(long, env = "PC_PROFILE_FILE", global = true)]
+    profile_file: Option<PathBuf>,
+}
+
+/// One named connection of the profile file: `{"local": {"url": …, "tenant": …}}`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Profile {
+    url: Option<String>,
+    tenant: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    token: Option<String>,
+}
+
+impl Connection {
+    fn default_profile_file() -> Option<PathBuf> {
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+        Some(base.join("partnerd").join("profiles.json"))
+    }
+
+    /// Fills the settings flags and environment left unset from the profile file.
+    fn with_profile(mut self) -> Result<Self, Error> {
+        let explicit = self.profile_file.is_some() || self.profile.is_some();
+        let Some(path) = self
+            .profile_file
+            .clone()
+            .or_else(Self::default_profile_file)
+        else {
+            return Ok(self);
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(self),
+            Err(e) => {
+                return Err(Error::Config(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let mut profiles: BTreeMap<String, Profile> = serde_json::from_str(&text)
+            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+        let name = self.profile.clone().unwrap_or_else(|| "default".to_owned());
+        let p = match profiles.remove(&name) {
+            Some(p) => p,
+            None if self.profile.is_none() => return Ok(self),
+            None => {
+                return Err(Error::Config(format!(
+                    "{} has no profile '{name}'",
+                    path.display()
+                )));
+            }
+        };
+        let fill = |slot: &mut Option<String>, v: Option<String>| {
+            if slot.is_none() {
+                *slot = v;
+            }
+        };
+        fill(&mut self.url, p.url);
+        fill(&mut self.tenant, p.tenant);
+        fill(&mut self.client_id, p.client_id);
+        fill(&mut self.client_secret, p.client_secret);
+        fill(&mut self.username, p.username);
+        fill(&mut self.password, p.password);
+        fill(&mut self.token, p.token);
+        Ok(self)
+    }
 }
 
 /// `partnerd customers ...`
@@ -153,6 +232,10 @@ pub enum ClientCommand {
 
 /// Runs a client command and maps the outcome to an exit code scripts can trust.
 pub async fn run(connection: Connection, command: ClientCommand) -> ExitCode {
+    let connection = match connection.with_profile() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
     let client = match connect(&connection) {
         Ok(c) => c,
         Err(e) => return fail(&e),
