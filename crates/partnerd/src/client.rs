@@ -311,6 +311,17 @@ fn connect(c: &Connection) -> Result<PartnerCenter, Error> {
 
 fn fail(e: &Error) -> ExitCode {
     eprintln!("partnerd: {e}");
+    // Transport errors hide the cause (refused, certificate, DNS) in their sources.
+    let mut said = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !said.contains(&text) {
+            eprintln!("  because: {text}");
+        }
+        said = text;
+        source = cause.source();
+    }
     if let Some(code) = e.code() {
         eprintln!("  code: {code}");
     }
