@@ -10,8 +10,10 @@ WORK=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 DB="sqlite://$WORK/partnerd.db"
 SERVER_PID=
+TLS_PID=
 cleanup() {
     [[ -n "$SERVER_PID" ]] && { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+    [[ -n "$TLS_PID" ]] && { kill "$TLS_PID" 2>/dev/null || true; wait "$TLS_PID" 2>/dev/null || true; }
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -130,4 +132,17 @@ expect 8 customers list --profile nowhere
 echo '{"local": {"secret": "x"}}' > "$WORK/bad.json"
 expect 8 customers list --profile-file "$WORK/bad.json" --profile local
 grep -q "unknown field" "$WORK/err" || fail "bad profile file: $(cat "$WORK/err")"
+
+# https: partnerd's own CA is refused until --ca-cert (or caCert in a profile) trusts it.
+mkdir "$WORK/tls"
+TLS_DB="sqlite://$WORK/tls/partnerd.db"
+TLS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$BIN" partner create --database "$TLS_DB" --name "CLI TLS" --json > "$WORK/partner.json"
+RUST_LOG=warn "$BIN" serve --listen "127.0.0.1:$TLS_PORT" --database "$TLS_DB" --tls-self-signed > "$WORK/tls.log" 2>&1 &
+TLS_PID=$!
+for _ in $(seq 1 200); do [[ -f "$WORK/tls/tls/ca.pem" ]] && curl -fsS --cacert "$WORK/tls/tls/ca.pem" "https://127.0.0.1:$TLS_PORT/_partnerd/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+TLS_ARGS=(--url "https://127.0.0.1:$TLS_PORT" --tenant "$(field tenantId)" --client-id "$(field clientId)" --client-secret "$(field clientSecret)")
+expect 7 domains check nobody.onmicrosoft.com "${TLS_ARGS[@]}"
+grep -q "UnknownIssuer" "$WORK/err" || fail "an untrusted CA should be named: $(cat "$WORK/err")"
+expect 3 domains check nobody.onmicrosoft.com "${TLS_ARGS[@]}" --ca-cert "$WORK/tls/tls/ca.pem"
 echo "client CLI: every command and exit code checked"

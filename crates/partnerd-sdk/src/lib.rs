@@ -64,7 +64,7 @@ impl Cloud {
     pub fn api_base(self) -> &'static str {
         match self {
             Cloud::Public | Cloud::UsGov => "https://api.partnercenter.microsoft.com",
-            Cloud::China => "https://partner.partnercenterapi.microsoft.cn",
+            Cloud::China => "https://partner.partnercenterapi.microsoftonline.cn",
         }
     }
 
@@ -164,6 +164,7 @@ pub struct PartnerCenterBuilder {
     timeout: Duration,
     retry: RetryPolicy,
     correlation_id: Option<String>,
+    extra_roots: Vec<Vec<u8>>,
 }
 
 impl Default for PartnerCenterBuilder {
@@ -177,6 +178,7 @@ impl Default for PartnerCenterBuilder {
             timeout: Duration::from_secs(100),
             retry: RetryPolicy::default(),
             correlation_id: None,
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -232,7 +234,15 @@ impl PartnerCenterBuilder {
         self
     }
 
-    /// Builds the client. Fails without credentials or with an unusable URL.
+    /// Also trusts this CA certificate (PEM), e.g. the one `partnerd serve --tls-self-signed`
+    /// keeps in its data directory. The public roots stay trusted.
+    #[cfg(feature = "https")]
+    pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(pem.into());
+        self
+    }
+
+    /// Builds the client. Fails without credentials, with an unusable URL or certificate.
     pub fn build(self) -> Result<PartnerCenter> {
         let credentials = self
             .credentials
@@ -248,9 +258,17 @@ impl PartnerCenterBuilder {
                 )));
             }
         }
-        let http = reqwest::Client::builder()
+        #[allow(unused_mut)] // only the https feature adds roots
+        let mut http = reqwest::Client::builder()
             .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(Duration::from_secs(30)))
+            .connect_timeout(self.timeout.min(Duration::from_secs(30)));
+        #[cfg(feature = "https")]
+        for pem in &self.extra_roots {
+            let cert = reqwest::Certificate::from_pem(pem)
+                .map_err(|e| Error::Config(format!("not a PEM certificate: {e}")))?;
+            http = http.add_root_certificate(cert);
+        }
+        let http = http
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client cannot be built: {e}")))?;
         Ok(PartnerCenter {

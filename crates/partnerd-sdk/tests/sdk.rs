@@ -491,6 +491,6 @@ fn building_needs_credentials_and_http_urls() {
         .unwrap();
     assert_eq!(
         pc.base_url(),
-        "https://partner.partnercenterapi.microsoft.cn"
+        "https://partner.partnercenterapi.microsoftonline.cn"
     );
 }

@@ -48,6 +48,9 @@ pub struct Connection {
     /// A ready access token; replaces the other credentials.
     #[arg(long, env = "PC_TOKEN", global = true, hide_env_values = true)]
     token: Option<String>,
+    /// Also trust this CA certificate (PEM), e.g. partnerd's `tls/ca.pem`.
+    #[arg(long, env = "PC_CA_CERT", global = true)]
+    ca_cert: Option<PathBuf>,
     /// Print JSON (the wire shape) instead of tables.
     #[arg(long, global = true)]
     json: bool,
@@ -71,6 +74,7 @@ struct Profile {
     username: Option<String>,
     password: Option<String>,
     token: Option<String>,
+    ca_cert: Option<PathBuf>,
 }
 
 impl Connection {
@@ -126,6 +130,9 @@ impl Connection {
         fill(&mut self.username, p.username);
         fill(&mut self.password, p.password);
         fill(&mut self.token, p.token);
+        if self.ca_cert.is_none() {
+            self.ca_cert = p.ca_cert;
+        }
         Ok(self)
     }
 }
@@ -305,6 +312,11 @@ fn connect(c: &Connection) -> Result<PartnerCenter, Error> {
     let mut builder = PartnerCenter::builder().credentials(credentials);
     if let Some(url) = &c.url {
         builder = builder.base_url(url).authority(url);
+    }
+    if let Some(path) = &c.ca_cert {
+        let pem = std::fs::read(path)
+            .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+        builder = builder.root_certificate_pem(pem);
     }
     builder.build()
 }
