@@ -2,27 +2,13 @@
 # Drives the client CLI (`partnerd customers|billing|domains`) against a started partnerd and
 # checks its output and its exit codes.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 cargo build --quiet -p partnerd
-BIN=$ROOT/target/debug/partnerd
-WORK=$(mktemp -d)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 DB="sqlite://$WORK/partnerd.db"
-SERVER_PID=
-TLS_PID=
-cleanup() {
-    [[ -n "$SERVER_PID" ]] && { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
-    [[ -n "$TLS_PID" ]] && { kill "$TLS_PID" 2>/dev/null || true; wait "$TLS_PID" 2>/dev/null || true; }
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
 "$BIN" migrate --database "$DB" >/dev/null
 "$BIN" partner create --database "$DB" --name "CLI Test" --json > "$WORK/partner.json"
-RUST_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --database "$DB" > "$WORK/serve.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/_partnerd/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+serve_partnerd "$WORK/serve.log" --listen "127.0.0.1:$PORT" --database "$DB"
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/partner.json" "$1"; }
 export PC_BASE_URL="http://127.0.0.1:$PORT" PC_TENANT=$(field tenantId) PC_CLIENT_ID=$(field clientId)
 export PC_CLIENT_SECRET=$(field clientSecret)
@@ -136,11 +122,9 @@ grep -q "unknown field" "$WORK/err" || fail "bad profile file: $(cat "$WORK/err"
 # https: partnerd's own CA is refused until --ca-cert (or caCert in a profile) trusts it.
 mkdir "$WORK/tls"
 TLS_DB="sqlite://$WORK/tls/partnerd.db"
-TLS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+TLS_PORT=$(free_port)
 "$BIN" partner create --database "$TLS_DB" --name "CLI TLS" --json > "$WORK/partner.json"
-RUST_LOG=warn "$BIN" serve --listen "127.0.0.1:$TLS_PORT" --database "$TLS_DB" --tls-self-signed > "$WORK/tls.log" 2>&1 &
-TLS_PID=$!
-for _ in $(seq 1 200); do [[ -f "$WORK/tls/tls/ca.pem" ]] && curl -fsS --cacert "$WORK/tls/tls/ca.pem" "https://127.0.0.1:$TLS_PORT/_partnerd/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+serve_partnerd "$WORK/tls.log" --listen "127.0.0.1:$TLS_PORT" --database "$TLS_DB" --tls-self-signed
 TLS_ARGS=(--url "https://127.0.0.1:$TLS_PORT" --tenant "$(field tenantId)" --client-id "$(field clientId)" --client-secret "$(field clientSecret)")
 expect 7 domains check nobody.onmicrosoft.com "${TLS_ARGS[@]}"
 grep -q "UnknownIssuer" "$WORK/err" || fail "an untrusted CA should be named: $(cat "$WORK/err")"

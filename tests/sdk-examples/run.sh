@@ -2,25 +2,13 @@
 # Runs the SDK's examples against a started partnerd: the seed's billing-profile update and
 # the reseller-relationship removal, with app+user credentials from `partnerd partner create`.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 cargo build --quiet -p partnerd -p partnerd-sdk --examples
-BIN=target/debug/partnerd
-WORK=$(mktemp -d)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 DB="sqlite://$WORK/partnerd.db"
-SERVER_PID=
-cleanup() {
-    [[ -n "$SERVER_PID" ]] && { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
 "$BIN" migrate --database "$DB" >/dev/null
 "$BIN" partner create --database "$DB" --name "SDK Examples" --json > "$WORK/partner.json"
-RUST_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --database "$DB" > "$WORK/serve.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/_partnerd/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+serve_partnerd "$WORK/serve.log" --listen "127.0.0.1:$PORT" --database "$DB"
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/partner.json" "$1"; }
 export PC_BASE_URL="http://127.0.0.1:$PORT" PC_TENANT=$(field tenantId) PC_CLIENT_ID=$(field clientId)
 export PC_CLIENT_SECRET=$(field clientSecret) PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword)
