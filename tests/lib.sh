@@ -38,3 +38,21 @@ serve_partnerd() {
     cat "$log" >&2
     return 1
 }
+
+# start_partnerd NAME DB [ARGS...]: a fresh store at DB with one partner called NAME (its
+# credentials in $WORK/partner.json, read with `field`), served on a free port (PORT) with
+# ARGS, logging to SERVER_LOG.
+start_partnerd() {
+    local name=$1 db=$2
+    shift 2
+    "$BIN" migrate --database "$db" >/dev/null
+    "$BIN" partner create --database "$db" --name "$name" --json >"$WORK/partner.json"
+    PORT=$(free_port)
+    SERVER_LOG="$WORK/serve-$PORT.log"
+    serve_partnerd "$SERVER_LOG" --listen "127.0.0.1:$PORT" --database "$db" "$@"
+}
+
+# field NAME: one field of the partner made by start_partnerd.
+field() {
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/partner.json" "$1"
+}

@@ -4,12 +4,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 cargo build --quiet -p partnerd
-PORT=$(free_port)
 DB="sqlite://$WORK/partnerd.db"
-"$BIN" migrate --database "$DB" >/dev/null
-"$BIN" partner create --database "$DB" --name "CLI Test" --json > "$WORK/partner.json"
-serve_partnerd "$WORK/serve.log" --listen "127.0.0.1:$PORT" --database "$DB"
-field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/partner.json" "$1"; }
+start_partnerd "CLI Test" "$DB"
 export PC_BASE_URL="http://127.0.0.1:$PORT" PC_TENANT=$(field tenantId) PC_CLIENT_ID=$(field clientId)
 export PC_CLIENT_SECRET=$(field clientSecret)
 # Keep the user's own profile file out of the test.
@@ -122,9 +118,8 @@ grep -q "unknown field" "$WORK/err" || fail "bad profile file: $(cat "$WORK/err"
 # https: partnerd's own CA is refused until --ca-cert (or caCert in a profile) trusts it.
 mkdir "$WORK/tls"
 TLS_DB="sqlite://$WORK/tls/partnerd.db"
-TLS_PORT=$(free_port)
-"$BIN" partner create --database "$TLS_DB" --name "CLI TLS" --json > "$WORK/partner.json"
-serve_partnerd "$WORK/tls.log" --listen "127.0.0.1:$TLS_PORT" --database "$TLS_DB" --tls-self-signed
+start_partnerd "CLI TLS" "$TLS_DB" --tls-self-signed
+TLS_PORT=$PORT
 TLS_ARGS=(--url "https://127.0.0.1:$TLS_PORT" --tenant "$(field tenantId)" --client-id "$(field clientId)" --client-secret "$(field clientSecret)")
 expect 7 domains check nobody.onmicrosoft.com "${TLS_ARGS[@]}"
 grep -q "UnknownIssuer" "$WORK/err" || fail "an untrusted CA should be named: $(cat "$WORK/err")"

@@ -11,11 +11,8 @@ fi
 "$VENV/bin/pip" install --quiet --disable-pip-version-check "msal>=1.24" requests
 
 cargo build --quiet -p partnerd
-PORT=$(free_port)
 DB="sqlite://$WORK/partnerd.db"
-"$BIN" migrate --database "$DB" >/dev/null
-"$BIN" partner create --database "$DB" --name "MSAL Proof" --json > "$WORK/partner.json"
-serve_partnerd "$WORK/serve.log" --listen "127.0.0.1:$PORT" --database "$DB" --tls-self-signed
-CA=$(sed -n 's/^TLS CA certificate.*: //p' "$WORK/serve.log")
+start_partnerd "MSAL Proof" "$DB" --tls-self-signed
+CA=$(sed -n 's/^TLS CA certificate.*: //p' "$SERVER_LOG")
 
 timeout 120 "$VENV/bin/python" tests/msal/msal_flows.py "https://127.0.0.1:$PORT" "$CA" "$WORK/partner.json"

@@ -4,12 +4,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 cargo build --quiet -p partnerd -p partnerd-sdk --examples
-PORT=$(free_port)
 DB="sqlite://$WORK/partnerd.db"
-"$BIN" migrate --database "$DB" >/dev/null
-"$BIN" partner create --database "$DB" --name "SDK Examples" --json > "$WORK/partner.json"
-serve_partnerd "$WORK/serve.log" --listen "127.0.0.1:$PORT" --database "$DB"
-field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/partner.json" "$1"; }
+start_partnerd "SDK Examples" "$DB"
 export PC_BASE_URL="http://127.0.0.1:$PORT" PC_TENANT=$(field tenantId) PC_CLIENT_ID=$(field clientId)
 export PC_CLIENT_SECRET=$(field clientSecret) PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword)
 TOKEN=$("$BIN" token --database "$DB" --tenant "$PC_TENANT" --user)
