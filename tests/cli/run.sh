@@ -89,6 +89,10 @@ set +e; "$BIN" seed --customers 40 --concurrency 4 --json >"$WORK/seed.json" 2>/
 OUT=$(cat "$WORK/seed.json")
 [[ $(json 'd["created"] + d["failed"]') == 40 && $(json 'd["created"]') == 30 ]] || fail "capped seed: $OUT"
 [[ $(json 'sum(d["errors"].values())') == 10 ]] || fail "capped seed errors: $OUT"
+# On a terminal (a pty from util-linux's `script`) a progress bar is drawn on standard error.
+OUT=$(script -qec "'$BIN' seed --customers 2" /dev/null || true)
+[[ "$OUT" == *"[##############################] 2/2"*"errors 2"* && "$OUT" == *"created 0 of 2"* ]] \
+    || fail "seed progress bar on a terminal: $OUT"
 
 # Credentials and endpoints.
 PC_CLIENT_SECRET=wrong expect 4 customers list
