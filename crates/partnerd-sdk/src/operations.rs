@@ -31,6 +31,16 @@ impl CustomersOperations {
 
     /// Creates a customer (`POST /v1/customers`). A retry after a lost answer replays the
     /// first answer: the customer is created once.
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let created = client.customers().create(&new_customer("contoso.onmicrosoft.com")).await?;
+    /// assert!(created.id.is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self, customer: &Customer) -> Result<Customer> {
         let call = Call::new(Method::POST, "/v1/customers").json(customer)?;
         self.client.execute_json(&call).await
@@ -47,6 +57,23 @@ impl CustomersOperations {
 
     /// One page of customers (`GET /v1/customers?size=&filter=`). `size` 0 means the
     /// service's maximum (500).
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let customers = client.customers();
+    /// for domain in ["a.onmicrosoft.com", "b.onmicrosoft.com", "c.onmicrosoft.com"] {
+    ///     customers.create(&new_customer(domain)).await?;
+    /// }
+    /// let first = customers.query(2, None).await?;
+    /// assert_eq!(first.items.len(), 2);
+    /// let second = customers.next_page(&first).await?.expect("a second page");
+    /// assert_eq!(second.items.len(), 1);
+    /// assert!(customers.next_page(&second).await?.is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn query(
         &self,
         size: u32,
@@ -93,6 +120,21 @@ impl CustomersOperations {
     }
 
     /// Every customer of the partner, page by page (500 a page), as one stream.
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let customers = client.customers();
+    /// for domain in ["a.onmicrosoft.com", "b.onmicrosoft.com", "c.onmicrosoft.com"] {
+    ///     customers.create(&new_customer(domain)).await?;
+    /// }
+    /// use futures_util::TryStreamExt;
+    /// let all: Vec<_> = customers.all().try_collect().await?;
+    /// assert_eq!(all.len(), 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn all(&self) -> impl Stream<Item = Result<Customer>> + Send + 'static {
         self.pages(0, None)
             .map_ok(|page| stream::iter(page.items.into_iter().map(Ok::<_, Error>)))
@@ -157,6 +199,19 @@ impl CustomerOperations {
     }
 
     /// Gets the customer.
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let id = client.customers().create(&new_customer("contoso.onmicrosoft.com")).await?.id.unwrap();
+    /// let customer = client.customers().by_id(&id).get().await?;
+    /// assert_eq!(customer.id.as_deref(), Some(id.as_str()));
+    /// let missing = client.customers().by_id("00000000-0000-0000-0000-000000000000").get().await;
+    /// assert_eq!(missing.unwrap_err().status(), Some(404));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self) -> Result<Customer> {
         self.client
             .execute_json(&Call::new(Method::GET, self.path("")))
@@ -164,6 +219,17 @@ impl CustomerOperations {
     }
 
     /// Deletes the customer (sandbox partners only).
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let id = client.customers().create(&new_customer("contoso.onmicrosoft.com")).await?.id.unwrap();
+    /// client.customers().by_id(&id).delete().await?;
+    /// assert_eq!(client.customers().by_id(&id).get().await.unwrap_err().status(), Some(404));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete(&self) -> Result<()> {
         self.client
             .execute(&Call::new(Method::DELETE, self.path("")))
@@ -172,6 +238,18 @@ impl CustomerOperations {
     }
 
     /// Removes the partner's reseller relationship with the customer (app+user token).
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let id = client.customers().create(&new_customer("contoso.onmicrosoft.com")).await?.id.unwrap();
+    /// client.customers().by_id(&id).remove_reseller_relationship().await?;
+    /// // The partner no longer sees the customer.
+    /// assert_eq!(client.customers().by_id(&id).get().await.unwrap_err().status(), Some(403));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn remove_reseller_relationship(&self) -> Result<Customer> {
         let call = Call::new(Method::PATCH, self.path(""))
             .json(&json!({"relationshipToPartner": "none"}))?;
@@ -179,6 +257,17 @@ impl CustomerOperations {
     }
 
     /// Removes the partner's delegated admin access to the customer (app+user token).
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let id = client.customers().create(&new_customer("contoso.onmicrosoft.com")).await?.id.unwrap();
+    /// let customer = client.customers().by_id(&id).remove_delegated_access().await?;
+    /// assert_eq!(customer.allow_delegated_access, Some(false));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn remove_delegated_access(&self) -> Result<Customer> {
         let call = Call::new(Method::PATCH, self.path(""))
             .json(&json!({"allowDelegatedAccess": false}))?;
@@ -239,6 +328,23 @@ impl BillingProfileOperations {
 
     /// Replaces the billing profile. The body's `attributes.etag` is sent as `If-Match`, so the
     /// update fails with 412 (code 2055) if the profile changed since it was read.
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let id = client.customers().create(&new_customer("contoso.onmicrosoft.com")).await?.id.unwrap();
+    /// let billing = client.customers().by_id(&id).profiles().billing();
+    /// let mut profile = billing.get().await?;
+    /// profile.first_name = Some("Grace".to_owned());
+    /// let updated = billing.update(&profile).await?;
+    /// assert_eq!(updated.first_name.as_deref(), Some("Grace"));
+    /// // The profile read first is stale now.
+    /// let stale = billing.update(&profile).await.unwrap_err();
+    /// assert_eq!((stale.status(), stale.code()), (Some(412), Some(2055)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update(&self, profile: &CustomerBillingProfile) -> Result<CustomerBillingProfile> {
         let c = &self.customer;
         let mut call = Call::new(Method::PUT, c.path("/profiles/billing")).json(profile)?;
@@ -257,6 +363,17 @@ pub struct CompanyProfileOperations {
 
 impl CompanyProfileOperations {
     /// Gets the company profile (app+user token).
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let id = client.customers().create(&new_customer("contoso.onmicrosoft.com")).await?.id.unwrap();
+    /// let company = client.customers().by_id(&id).profiles().company().get().await?;
+    /// assert_eq!(company.domain.as_deref(), Some("contoso.onmicrosoft.com"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self) -> Result<CustomerCompanyProfile> {
         let c = &self.customer;
         c.client
@@ -273,6 +390,17 @@ pub struct CustomerRelationshipOperations {
 
 impl CustomerRelationshipOperations {
     /// The other partners related to the customer, seen from the caller (app+user token).
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let id = client.customers().create(&new_customer("contoso.onmicrosoft.com")).await?.id.unwrap();
+    /// let related = client.customers().by_id(&id).relationships().get().await?;
+    /// assert!(related.items.is_empty()); // no other partner serves this customer
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self) -> Result<ResourceCollection<PartnerRelationship>> {
         let c = &self.customer;
         c.client
@@ -310,6 +438,17 @@ pub struct DomainOperations {
 
 impl DomainOperations {
     /// Whether any customer holds the domain (`HEAD`: 200 is true, 404 is false).
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// client.customers().create(&new_customer("contoso.onmicrosoft.com")).await?;
+    /// assert!(client.domains().by_domain("contoso.onmicrosoft.com").exists().await?);
+    /// assert!(!client.domains().by_domain("fabrikam.onmicrosoft.com").exists().await?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn exists(&self) -> Result<bool> {
         let call = Call::new(
             Method::HEAD,
@@ -336,6 +475,16 @@ impl RelationshipsOperations {
     }
 
     /// The partners linked to the caller (indirect resellers and providers).
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let linked = client.relationships().get().await?;
+    /// assert!(linked.items.is_empty()); // a new partner has no links
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get(&self) -> Result<ResourceCollection<PartnerRelationship>> {
         self.client
             .execute_json(&Call::new(Method::GET, "/v1/relationships"))
