@@ -269,6 +269,34 @@ pub enum EtagCondition {
     Exactly(i64),
 }
 
+impl CustomerView {
+    /// The profile and ETag that replace this customer's billing profile, or `EtagMismatch`.
+    /// Both backends call it under their write lock, so the check and the write are one
+    /// compare-and-swap. The profile keeps its id, and the ETag always changes.
+    pub(crate) fn billing_update(
+        &self,
+        expected: EtagCondition,
+        profile: BillingProfile,
+        new_etag: i64,
+    ) -> Result<(BillingProfile, i64), crate::StoreError> {
+        if let EtagCondition::Exactly(etag) = expected {
+            if etag != self.etag {
+                return Err(crate::StoreError::EtagMismatch);
+            }
+        }
+        let profile = BillingProfile {
+            id: self.billing.id.clone(),
+            ..profile
+        };
+        let new_etag = if new_etag == self.etag {
+            new_etag.wrapping_add(1)
+        } else {
+            new_etag
+        };
+        Ok((profile, new_etag))
+    }
+}
+
 /// Seconds since the Unix epoch, for expiries kept in the store.
 pub fn now_secs() -> i64 {
     std::time::SystemTime::now()

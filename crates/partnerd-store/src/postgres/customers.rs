@@ -318,23 +318,7 @@ impl CustomerStore for PostgresStore {
             // The row lock is held from this read to the commit, so check-then-write is one
             // atomic compare-and-swap across every node.
             let mut view = lock_related(&tx, partner_id, customer_id).await?;
-            let matches = match expected {
-                EtagCondition::Any => true,
-                EtagCondition::Exactly(etag) => etag == view.etag,
-            };
-            if !matches {
-                return Err(StoreError::EtagMismatch);
-            }
-            // The profile keeps its id, and the ETag always changes.
-            let profile = BillingProfile {
-                id: view.billing.id.clone(),
-                ..profile
-            };
-            let new_etag = if new_etag == view.etag {
-                new_etag.wrapping_add(1)
-            } else {
-                new_etag
-            };
+            let (profile, new_etag) = view.billing_update(expected, profile, new_etag)?;
             execute(
                 &tx,
                 "UPDATE customers SET billing = $1, etag = $2 WHERE seq = $3",

@@ -298,26 +298,10 @@ impl CustomerStore for SqliteStore {
         let result = self
             .write(move |tx| {
                 let (partner_id, customer_id) = (partner_id.as_str(), customer_id.as_str());
+                // The write lock is held from this read to the commit, so check-then-write is
+                // one atomic compare-and-swap.
                 let mut view = related(tx, partner_id, customer_id)?;
-                let matches = match expected {
-                    EtagCondition::Any => true,
-                    EtagCondition::Exactly(etag) => etag == view.etag,
-                };
-                // The write lock is held from the read above to the commit, so check-then-write
-                // is one atomic compare-and-swap.
-                if !matches {
-                    return Err(StoreError::EtagMismatch);
-                }
-                // The profile keeps its id, and the ETag always changes.
-                let profile = BillingProfile {
-                    id: view.billing.id.clone(),
-                    ..profile
-                };
-                let new_etag = if new_etag == view.etag {
-                    new_etag.wrapping_add(1)
-                } else {
-                    new_etag
-                };
+                let (profile, new_etag) = view.billing_update(expected, profile, new_etag)?;
                 let billing_json = to_json(&profile)?;
                 tx.prepare_cached("UPDATE customers SET billing = ?1, etag = ?2 WHERE seq = ?3")
                     .and_then(|mut s| s.execute(params![billing_json, new_etag, view.seq]))

@@ -145,6 +145,25 @@ async fn advance(
         .map_err(|e| EntraError::unavailable(&e))
 }
 
+/// Marks a single-use grant redeemed; `already` is the error when another request redeemed it
+/// first.
+async fn redeem(
+    state: &AppState,
+    record: &GrantRecord,
+    payload: &GrantPayload,
+    already: impl FnOnce() -> EntraError,
+) -> Result<(), EntraError> {
+    let redeemed = GrantPayload {
+        state: GrantState::Redeemed,
+        ..payload.clone()
+    };
+    if advance(state, record, redeemed).await? {
+        Ok(())
+    } else {
+        Err(already())
+    }
+}
+
 async fn user_of(state: &AppState, payload: &GrantPayload) -> Result<UserRecord, EntraError> {
     let oid = payload.user.as_deref().unwrap_or_default();
     let users = state
@@ -245,15 +264,10 @@ pub async fn redeem_refresh_token(
         _ => payload.target.clone(),
     };
     let user = user_of(state, &payload).await?;
-    let redeemed = GrantPayload {
-        state: GrantState::Redeemed,
-        ..payload.clone()
-    };
-    if !advance(state, &record, redeemed).await? {
-        return Err(invalid(
-            "The refresh token has already been used; refresh tokens are rotated on use.",
-        ));
-    }
+    redeem(state, &record, &payload, || {
+        invalid("The refresh token has already been used; refresh tokens are rotated on use.")
+    })
+    .await?;
     let target = Target {
         offline: true,
         ..wanted
@@ -350,17 +364,14 @@ pub async fn redeem_code(
         }
     }
     let user = user_of(state, &payload).await?;
-    let redeemed = GrantPayload {
-        state: GrantState::Redeemed,
-        ..payload.clone()
-    };
-    if !advance(state, &record, redeemed).await? {
-        return Err(EntraError::bad_request(
+    redeem(state, &record, &payload, || {
+        EntraError::bad_request(
             "invalid_grant",
             54005,
             "OAuth2 Authorization code was already redeemed, please retry with a new valid code.",
-        ));
-    }
+        )
+    })
+    .await?;
     let nonce = payload.nonce.clone();
     respond(
         state,
@@ -549,17 +560,14 @@ pub async fn redeem_device_code(
     }
     let app = authenticate_client(state, form, &payload.tenant, ClientAuth::SecretIfSent).await?;
     let user = user_of(state, &payload).await?;
-    let redeemed = GrantPayload {
-        state: GrantState::Redeemed,
-        ..payload.clone()
-    };
-    if !advance(state, &record, redeemed).await? {
-        return Err(EntraError::bad_request(
+    redeem(state, &record, &payload, || {
+        EntraError::bad_request(
             "invalid_grant",
             54005,
             "The device code has already been redeemed.",
-        ));
-    }
+        )
+    })
+    .await?;
     respond(
         state,
         Issue {
