@@ -4,16 +4,8 @@
 
 /// Stops the in-process partnerd and removes its store when dropped.
 pub struct DocServer {
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _server: partnerd::server::Background,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for DocServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
 }
 
 /// A started partnerd and an app+user client pointed at it.
@@ -32,17 +24,10 @@ pub async fn partnerd() -> (partnerd_sdk::PartnerCenter, DocServer) {
     let state = partnerd::AppState::with_settings(store, Default::default())
         .await
         .expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let server = partnerd::server::spawn_background(state)
         .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = partnerd::server::serve(listener, state, async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+        .expect("serve");
+    let base = server.base_url.clone();
     let credentials = partnerd_sdk::Credentials::password(
         &p.tenant_id,
         &p.client_id,
@@ -59,7 +44,7 @@ pub async fn partnerd() -> (partnerd_sdk::PartnerCenter, DocServer) {
     (
         client,
         DocServer {
-            stop: Some(stop),
+            _server: server,
             _dir: dir,
         },
     )

@@ -40,6 +40,39 @@ macro_rules! client_addr_of {
 client_addr_of!(tokio::net::TcpListener);
 client_addr_of!(crate::tls::TlsListener);
 
+/// A partnerd serving on a task of the current runtime, on a free loopback port; it stops
+/// when dropped. For tests, partnerd's own and those of programs that embed it.
+pub struct Background {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Serves `state` on `127.0.0.1:0` in the background (see [`Background`]).
+pub async fn spawn_background(state: AppState) -> std::io::Result<Background> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = serve(listener, state, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    Ok(Background {
+        base_url,
+        stop: Some(stop),
+    })
+}
+
 /// Serves the application on `listener` (plain TCP or [`crate::tls::TlsListener`]) until
 /// `shutdown` completes, then drains.
 pub async fn serve<L>(

@@ -35,16 +35,8 @@ pub struct TestServer {
     pub partner: ProvisionedPartner,
     /// An HTTP client.
     pub http: reqwest::Client,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _server: partnerd::server::Background,
     _dir: TempDir,
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
 }
 
 impl TestServer {
@@ -66,27 +58,18 @@ impl TestServer {
         let state = AppState::with_settings(store.clone(), settings)
             .await
             .expect("state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let server = partnerd::server::spawn_background(state.clone())
             .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let serving = state.clone();
-        tokio::spawn(async move {
-            let _ = partnerd::server::serve(listener, serving, async {
-                let _ = rx.await;
-            })
-            .await;
-        });
+            .expect("serve");
         Self {
-            base,
+            base: server.base_url.clone(),
             db_url: url,
             db_path,
             store,
             state,
             partner,
             http: reqwest::Client::new(),
-            shutdown: Some(tx),
+            _server: server,
             _dir: dir,
         }
     }
