@@ -19,7 +19,7 @@ DB="${ADMIN_URL%/*}/$NAME?pool_max_size=16"
 
 .ci/postgres.sh >/dev/null
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --quiet --release -p partnerd
+cargo build --quiet --release -p partnerd-cli
 BIN=target/release/partnerd
 WORK=$(mktemp -d)
 PIDS=()

@@ -53,12 +53,12 @@ die() {
 
 if [[ "${BENCH_NO_BUILD:-0}" != 1 ]]; then
     echo "== building release binaries (cargo waits if another build holds the lock)"
-    (cd "$ROOT" && cargo build --release -p partnerd -p partnerd-bench-baseline)
+    (cd "$ROOT" && cargo build --release -p partnerd-cli -p partnerd-bench-baseline)
 fi
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 PARTNERD="$TARGET_DIR/release/partnerd"
 BASELINE="$TARGET_DIR/release/partnerd-bench-baseline"
-[[ -x "$PARTNERD" ]] || die "missing $PARTNERD (build with: cargo build --release -p partnerd)"
+[[ -x "$PARTNERD" ]] || die "missing $PARTNERD (build with: cargo build --release -p partnerd-cli)"
 [[ -x "$BASELINE" ]] || die "missing $BASELINE (build with: cargo build --release -p partnerd-bench-baseline)"
 
 if ! command -v wrk >/dev/null 2>&1; then

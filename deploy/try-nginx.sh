@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 command -v nginx >/dev/null || { apt-get update -qq && apt-get install -y -qq nginx >/dev/null; }
 .ci/postgres.sh >/dev/null
-cargo build --quiet --release -p partnerd
+cargo build --quiet --release -p partnerd-cli
 BIN=target/release/partnerd
 WORK=$(mktemp -d)
 ADMIN_URL=${PARTNERD_TEST_POSTGRES:-postgres://partnerd:partnerd@127.0.0.1:5432/partnerd}

@@ -3,7 +3,7 @@
 # checks its output and its exit codes.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-cargo build --quiet -p partnerd
+cargo build --quiet -p partnerd-cli
 DB="sqlite://$WORK/partnerd.db"
 start_partnerd "CLI Test" "$DB"
 export PC_BASE_URL="http://127.0.0.1:$PORT" PC_TENANT=$(field tenantId) PC_CLIENT_ID=$(field clientId)

@@ -10,7 +10,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 "$VENV/bin/pip" install --quiet --disable-pip-version-check "msal>=1.24" requests
 
-cargo build --quiet -p partnerd
+cargo build --quiet -p partnerd-cli
 DB="sqlite://$WORK/partnerd.db"
 start_partnerd "MSAL Proof" "$DB" --tls-self-signed
 CA=$(sed -n 's/^TLS CA certificate.*: //p' "$SERVER_LOG")

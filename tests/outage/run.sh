@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 .ci/postgres.sh >/dev/null
-cargo build --quiet -p partnerd
+cargo build --quiet -p partnerd-cli
 BIN=target/debug/partnerd
 WORK=$(mktemp -d)
 NAME="partnerd_outage_$$"

@@ -15,7 +15,7 @@ if [[ ! -x "$VENV/bin/schemathesis" ]]; then
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis>=4,<5"
 fi
 
-cargo build --quiet -p partnerd
+cargo build --quiet -p partnerd-cli
 BIN=target/debug/partnerd
 WORK=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

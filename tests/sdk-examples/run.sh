@@ -3,7 +3,7 @@
 # the reseller-relationship removal, with app+user credentials from `partnerd partner create`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-cargo build --quiet -p partnerd -p partnerd-sdk --examples
+cargo build --quiet -p partnerd-cli -p partnerd-sdk --bins --examples
 DB="sqlite://$WORK/partnerd.db"
 start_partnerd "SDK Examples" "$DB"
 export PC_BASE_URL="http://127.0.0.1:$PORT" PC_TENANT=$(field tenantId) PC_CLIENT_ID=$(field clientId)

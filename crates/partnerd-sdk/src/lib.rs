@@ -25,6 +25,8 @@
 //! Every operation is one logical request: it carries one `MS-RequestId`, the same on each of
 //! its retries, so that the service can replay a write instead of doing it twice.
 
+#![warn(missing_docs)]
+
 mod auth;
 mod error;
 mod operations;

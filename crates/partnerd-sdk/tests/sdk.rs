@@ -208,7 +208,7 @@ async fn v1_password_grant_works_for_app_user_operations() {
 
 #[tokio::test]
 async fn rotated_refresh_token_replaces_the_stored_one() {
-    let s = Server::start_with(partnerd::config::Settings {
+    let s = Server::start_with(partnerd_testkit::Settings {
         access_token_secs: 4,
         ..Default::default()
     })
@@ -433,7 +433,7 @@ async fn a_create_retried_after_a_dropped_connection_creates_one_customer() {
 
 #[tokio::test]
 async fn a_429_waits_for_retry_after() {
-    let s = Server::start_with(partnerd::config::Settings {
+    let s = Server::start_with(partnerd_testkit::Settings {
         throttle: Some((2, Duration::from_secs(2))),
         ..Default::default()
     })

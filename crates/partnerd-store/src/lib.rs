@@ -1,25 +1,39 @@
-//! partnerd's domain records and the narrow storage traits the server talks to.
+//! partnerd's domain records, typed ids and the narrow storage traits the server talks to.
 //!
-//! The server never sees SQL and a backend never sees HTTP. Every backend implements
-//! [`PartnerStore`], [`KeyStore`], [`CustomerStore`] and [`GrantStore`]; [`Store`] is all of
-//! them together, and
-//! [`open`] picks the backend from the database URL's scheme: [`sqlite`] for one node, or
-//! (with the default cargo feature `postgres`) [`postgres`] for several nodes sharing one
-//! database. One behavioural test suite (`tests/suite.rs`) runs against every backend.
+//! The server never sees SQL and a backend never sees HTTP. Every backend implements one trait
+//! per capability ([`PartnerStore`], [`KeyStore`], [`CustomerStore`], [`GrantStore`],
+//! [`IdempotencyStore`], [`PortableStore`]); [`Store`] is all of them together, and [`open`]
+//! picks the backend from the database URL's scheme: [`sqlite`] for one node, or (with the
+//! default cargo feature `postgres`) [`postgres`] for several nodes sharing one database.
+//!
+//! Ids are parsed once at the edge into [`ids`] types, and the traits take only those. What
+//! must be decided the same way on every backend is decided here, in pure functions the
+//! backends call: the billing compare-and-swap ([`CustomerView`]'s update rule) and the
+//! idempotency reservation rule ([`reservation`]). Every expiry follows one [`clock`], which
+//! tests replace with a [`ManualClock`]. One behavioural suite (`tests/suite/`, a module per
+//! trait) runs against every backend.
 
+#![warn(missing_docs)]
+
+pub mod clock;
 pub mod error;
+pub mod ids;
 pub mod model;
 pub mod portable;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+pub mod reservation;
 pub mod sqlite;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use error::{StoreError, StoreResult};
+pub use ids::{canonical_guid, ClientId, CustomerId, NotAGuid, TenantId, UserId};
 pub use model::*;
+pub use reservation::{decide_reservation, ExistingRecord, RecordState, ReserveDecision};
 
 /// Partners (tenants), their app registrations, users and partner-to-partner links.
 #[async_trait]
@@ -27,7 +41,7 @@ pub trait PartnerStore: Send + Sync {
     /// Stores a partner with its apps and users in one transaction.
     async fn create_partner(&self, partner: NewPartner) -> StoreResult<()>;
     /// The partner with this tenant id.
-    async fn partner(&self, tenant_id: &str) -> StoreResult<Option<PartnerRecord>>;
+    async fn partner(&self, tenant_id: &TenantId) -> StoreResult<Option<PartnerRecord>>;
     /// The partner with this verified domain (case-insensitive).
     async fn partner_by_domain(&self, domain: &str) -> StoreResult<Option<PartnerRecord>>;
     /// How many partners exist.
@@ -35,28 +49,28 @@ pub trait PartnerStore: Send + Sync {
     /// The oldest partner: the one created at first start.
     async fn first_partner(&self) -> StoreResult<Option<PartnerRecord>>;
     /// An app registration by client id.
-    async fn app(&self, client_id: &str) -> StoreResult<Option<AppRecord>>;
+    async fn app(&self, client_id: &ClientId) -> StoreResult<Option<AppRecord>>;
     /// The apps of a partner.
-    async fn apps_of(&self, tenant_id: &str) -> StoreResult<Vec<AppRecord>>;
+    async fn apps_of(&self, tenant_id: &TenantId) -> StoreResult<Vec<AppRecord>>;
     /// A user by user principal name (case-insensitive).
     async fn user_by_upn(&self, upn: &str) -> StoreResult<Option<UserRecord>>;
     /// The users of a partner.
-    async fn users_of(&self, tenant_id: &str) -> StoreResult<Vec<UserRecord>>;
+    async fn users_of(&self, tenant_id: &TenantId) -> StoreResult<Vec<UserRecord>>;
     /// Everything the API needs to know about a token's subject, in one read.
     async fn principal(
         &self,
-        tenant_id: &str,
-        client_id: &str,
-        user_id: Option<&str>,
+        tenant_id: &TenantId,
+        client_id: &ClientId,
+        user_id: Option<&UserId>,
     ) -> StoreResult<Option<Principal>>;
     /// Deletes an app registration; false if there was none.
-    async fn delete_app(&self, client_id: &str) -> StoreResult<bool>;
+    async fn delete_app(&self, client_id: &ClientId) -> StoreResult<bool>;
     /// Deletes a user; false if there was none.
-    async fn delete_user(&self, object_id: &str) -> StoreResult<bool>;
+    async fn delete_user(&self, object_id: &UserId) -> StoreResult<bool>;
     /// Makes `provider` an indirect provider of `reseller` (idempotent).
-    async fn link_partners(&self, provider: &str, reseller: &str) -> StoreResult<()>;
+    async fn link_partners(&self, provider: &TenantId, reseller: &TenantId) -> StoreResult<()>;
     /// Partners linked to this one, with the direction of each link.
-    async fn partner_links(&self, tenant_id: &str) -> StoreResult<Vec<PartnerLink>>;
+    async fn partner_links(&self, tenant_id: &TenantId) -> StoreResult<Vec<PartnerLink>>;
 }
 
 /// Token signing keys and server-wide secrets, shared by every node.
@@ -81,14 +95,13 @@ pub trait GrantStore: Send + Sync {
     /// Stores a new grant (and forgets grants that expired a day ago or more).
     async fn put_grant(&self, grant: GrantRecord) -> StoreResult<()>;
     /// The grant under (kind, key), expired or not.
-    async fn grant(&self, kind: &str, key: &str) -> StoreResult<Option<GrantRecord>>;
+    async fn grant(&self, kind: GrantKind, key: &str) -> StoreResult<Option<GrantRecord>>;
     /// Replaces the payload only if it is still `expected`; false if it changed meanwhile.
     async fn swap_grant(
         &self,
-        kind: &str,
+        kind: GrantKind,
         key: &str,
-        expected: &str,
-        new: &str,
+        swap: GrantSwap<'_>,
     ) -> StoreResult<bool>;
 }
 
@@ -127,40 +140,44 @@ pub trait CustomerStore: Send + Sync {
         completion: Option<Completion>,
     ) -> StoreResult<CustomerView>;
     /// A customer as `partner_id` sees it.
-    async fn customer(&self, partner_id: &str, customer_id: &str) -> StoreResult<CustomerLookup>;
+    async fn customer(
+        &self,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
+    ) -> StoreResult<CustomerLookup>;
     /// Just the billing profile and its ETag, as the partner sees it (the hot read path):
     /// `CustomerNotFound` or `NoRelationship` otherwise.
     async fn billing_profile(
         &self,
-        partner_id: &str,
-        customer_id: &str,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
     ) -> StoreResult<(BillingProfile, i64)>;
     /// One page of the partner's customers after the keyset cursor `after`, oldest first.
     async fn list_customers(
         &self,
-        partner_id: &str,
+        partner_id: &TenantId,
         query: &CustomerQuery,
     ) -> StoreResult<Vec<CustomerView>>;
     /// Removes the partner's reseller relationship and/or delegated access.
     async fn remove_relationship(
         &self,
-        partner_id: &str,
-        customer_id: &str,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
         removal: RelationshipRemoval,
         completion: Option<Completion>,
     ) -> StoreResult<CustomerView>;
     /// Deletes a customer, its profiles, relationships and domain. False if it did not exist.
     async fn delete_customer(
         &self,
-        customer_id: &str,
+        customer_id: &CustomerId,
         completion: Option<Completion>,
     ) -> StoreResult<bool>;
     /// Compare-and-swap of the billing profile: written only if the stored ETag matches. The
     /// profile keeps its stored id; `new_etag` is adjusted if it equals the current one.
     async fn update_billing_profile(
         &self,
-        partner_id: &str,
-        customer_id: &str,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
         expected: EtagCondition,
         profile: BillingProfile,
         new_etag: i64,
@@ -168,11 +185,11 @@ pub trait CustomerStore: Send + Sync {
     ) -> StoreResult<CustomerView>;
     /// Deletes every customer the partner resells to (its sandbox is empty again); its
     /// credentials and links stay. Returns how many customers went.
-    async fn reset_partner(&self, partner_id: &str) -> StoreResult<u64>;
+    async fn reset_partner(&self, partner_id: &TenantId) -> StoreResult<u64>;
     /// Every partner related to a customer, with its role.
     async fn customer_partners(
         &self,
-        customer_id: &str,
+        customer_id: &CustomerId,
     ) -> StoreResult<Vec<(PartnerRecord, CustomerRole)>>;
     /// Whether any customer holds this domain (case-insensitive).
     async fn domain_taken(&self, domain: &str) -> StoreResult<bool>;
@@ -200,6 +217,8 @@ pub type LatencyObserver = Box<dyn Fn(std::time::Duration) + Send + Sync>;
 pub trait Observed: Send + Sync {
     /// Sets the observer of operation latencies (once; later calls are ignored).
     fn observe_latency(&self, observer: LatencyObserver);
+    /// The clock its expiries follow; the server uses the same one.
+    fn clock(&self) -> SharedClock;
 }
 
 /// Every storage capability partnerd needs.
@@ -227,7 +246,13 @@ pub type DynStore = Arc<dyn Store>;
 /// `postgres` feature) `postgres://…` / `postgresql://…` (see [`postgres`] for the query
 /// parameters) are understood; any other scheme is a clear error.
 pub async fn open(url: &str) -> StoreResult<DynStore> {
-    open_backend(url).await
+    open_backend(url, SystemClock::shared()).await
+}
+
+/// Opens a store as [`open`] does, with expiries following `clock` (a [`ManualClock`] in tests
+/// that move time forward).
+pub async fn open_with_clock(url: &str, clock: SharedClock) -> StoreResult<DynStore> {
+    open_backend(url, clock).await
 }
 
 /// Whether a URL names a PostgreSQL database (whether or not this build has the backend).
@@ -291,11 +316,13 @@ pub fn lock_for_serving(url: &str) -> StoreResult<ServeLock> {
     }
 }
 
-async fn open_backend(url: &str) -> StoreResult<DynStore> {
+async fn open_backend(url: &str, clock: SharedClock) -> StoreResult<DynStore> {
     match scheme(url) {
-        "sqlite" => Ok(Arc::new(sqlite::SqliteStore::open(url)?)),
+        "sqlite" => Ok(Arc::new(sqlite::SqliteStore::open_with_clock(url, clock)?)),
         #[cfg(feature = "postgres")]
-        "postgres" | "postgresql" => Ok(Arc::new(postgres::PostgresStore::open(url).await?)),
+        "postgres" | "postgresql" => Ok(Arc::new(
+            postgres::PostgresStore::open_with_clock(url, clock).await?,
+        )),
         #[cfg(not(feature = "postgres"))]
         "postgres" | "postgresql" => Err(StoreError::Config(
             "this build of partnerd has no PostgreSQL backend (cargo feature `postgres`); use a sqlite:// URL".to_owned(),

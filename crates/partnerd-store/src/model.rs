@@ -3,6 +3,8 @@
 use partnerd_wire::{Address, CustomerBillingProfile, CustomerCompanyProfile};
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{ClientId, CustomerId, TenantId, UserId};
+
 /// Sandbox partners may create a limited number of customers; production partners may not delete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -36,8 +38,8 @@ impl PartnerKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PartnerRecord {
-    /// Tenant id (GUID).
-    pub tenant_id: String,
+    /// Tenant id.
+    pub tenant_id: TenantId,
     /// Display name.
     pub name: String,
     /// MPN id.
@@ -55,9 +57,9 @@ pub struct PartnerRecord {
 #[serde(rename_all = "camelCase")]
 pub struct AppRecord {
     /// Client (application) id.
-    pub client_id: String,
+    pub client_id: ClientId,
     /// Owning partner.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Display name.
     pub name: String,
     /// Hash of the client secret (PHC string).
@@ -68,10 +70,10 @@ pub struct AppRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserRecord {
-    /// Object id (GUID).
-    pub object_id: String,
+    /// Object id.
+    pub object_id: UserId,
     /// Owning partner.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// User principal name.
     pub upn: String,
     /// Hash of the password (PHC string).
@@ -170,9 +172,9 @@ impl CustomerRole {
 #[derive(Debug, Clone)]
 pub struct NewCustomer {
     /// The creating partner.
-    pub partner_id: String,
+    pub partner_id: TenantId,
     /// Tenant id.
-    pub id: String,
+    pub id: CustomerId,
     /// Commerce id.
     pub commerce_id: String,
     /// Default domain, lower case.
@@ -186,7 +188,7 @@ pub struct NewCustomer {
     /// Hash of the generated admin password.
     pub admin_password_hash: String,
     /// Indirect reseller to relate as well.
-    pub associated_partner_id: Option<String>,
+    pub associated_partner_id: Option<TenantId>,
 }
 
 /// A stored customer, as one partner sees it.
@@ -195,7 +197,7 @@ pub struct CustomerView {
     /// Keyset position: strictly increasing in creation order, never reused.
     pub seq: i64,
     /// Tenant id.
-    pub id: String,
+    pub id: CustomerId,
     /// Commerce id.
     pub commerce_id: String,
     /// Default domain, lower case.
@@ -209,7 +211,7 @@ pub struct CustomerView {
     /// Current billing profile ETag.
     pub etag: i64,
     /// Indirect reseller recorded at creation.
-    pub associated_partner_id: Option<String>,
+    pub associated_partner_id: Option<TenantId>,
     /// The viewing partner's role.
     pub role: CustomerRole,
     /// Whether the viewing partner holds delegated admin access.
@@ -235,9 +237,19 @@ pub enum CustomerFilter {
     /// Domain starts with this (lower case).
     DomainPrefix(String),
     /// Customers also related to this indirect reseller.
-    IndirectReseller(String),
+    IndirectReseller(TenantId),
     /// Customers of this indirect provider (the caller being its reseller).
-    IndirectProvider(String),
+    IndirectProvider(TenantId),
+}
+
+impl CustomerFilter {
+    /// The value the filter compares with.
+    pub fn value(&self) -> &str {
+        match self {
+            Self::CompanyNamePrefix(v) | Self::DomainPrefix(v) => v,
+            Self::IndirectReseller(t) | Self::IndirectProvider(t) => t,
+        }
+    }
 }
 
 /// One page request.
@@ -297,14 +309,6 @@ impl CustomerView {
     }
 }
 
-/// Seconds since the Unix epoch, for expiries kept in the store.
-pub fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
-
 /// Folds text for case-insensitive prefix search.
 pub fn fold(s: &str) -> String {
     s.to_lowercase()
@@ -313,11 +317,43 @@ pub fn fold(s: &str) -> String {
 /// An address is part of the billing profile; re-exported for backends.
 pub type StoredAddress = Address;
 
+/// The kinds of grant the token service keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GrantKind {
+    /// A refresh token.
+    Refresh,
+    /// An authorization code.
+    Code,
+    /// A device code.
+    Device,
+    /// The user code of a device code, pointing at it.
+    UserCode,
+}
+
+impl GrantKind {
+    /// The name backends store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Refresh => "refresh",
+            Self::Code => "code",
+            Self::Device => "device",
+            Self::UserCode => "user_code",
+        }
+    }
+
+    /// The kind a backend stored under this name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Refresh, Self::Code, Self::Device, Self::UserCode]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 /// A grant of the token service (see [`crate::GrantStore`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantRecord {
-    /// `refresh`, `code`, `device` or `user_code`.
-    pub kind: String,
+    /// What kind of grant.
+    pub kind: GrantKind,
     /// Hash of the secret (or the user code).
     pub key: String,
     /// JSON state.
@@ -326,11 +362,20 @@ pub struct GrantRecord {
     pub expires_at: i64,
 }
 
+/// A grant's payload change: written only if the stored payload is still `expected`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrantSwap<'a> {
+    /// The payload the caller read.
+    pub expected: &'a str,
+    /// The payload to write instead.
+    pub new: &'a str,
+}
+
 /// Which request an idempotency record belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyKey {
     /// The partner's tenant id.
-    pub partner_id: String,
+    pub partner_id: TenantId,
     /// The `MS-RequestId`.
     pub request_id: String,
 }
@@ -399,7 +444,7 @@ impl std::fmt::Debug for Completion {
 #[serde(rename_all = "camelCase")]
 pub struct ExportRelation {
     /// The partner.
-    pub partner_id: String,
+    pub partner_id: TenantId,
     /// `reseller` or `indirect_reseller`.
     pub role: String,
     /// Whether it holds delegated admin access.
@@ -411,7 +456,7 @@ pub struct ExportRelation {
 #[serde(rename_all = "camelCase")]
 pub struct ExportCustomer {
     /// Tenant id.
-    pub id: String,
+    pub id: CustomerId,
     /// Commerce id.
     pub commerce_id: String,
     /// Default domain.
@@ -427,7 +472,7 @@ pub struct ExportCustomer {
     /// Hash of the admin password.
     pub admin_password_hash: String,
     /// Indirect reseller recorded at creation.
-    pub associated_partner_id: Option<String>,
+    pub associated_partner_id: Option<TenantId>,
     /// Every partner's relationship to it.
     pub relations: Vec<ExportRelation>,
 }
@@ -446,9 +491,9 @@ pub enum ExportRecord {
     #[serde(rename_all = "camelCase")]
     Link {
         /// The provider.
-        provider_id: String,
+        provider_id: TenantId,
         /// The reseller.
-        reseller_id: String,
+        reseller_id: TenantId,
     },
     /// An active signing key.
     Key(SigningKeyRecord),

@@ -1,24 +1,20 @@
 //! What only the PostgreSQL backend has: several nodes opening one database at once, and how
-//! connection failures are reported. The behaviour every backend shares is in `suite.rs`.
+//! connection failures are reported. The behaviour every backend shares is in the suite
+//! (`tests/suite/`).
 //!
 //! Needs the server `PARTNERD_TEST_POSTGRES` names (default
-//! `postgres://partnerd:partnerd@127.0.0.1:5432/partnerd`, which `.ci/postgres.sh` sets up);
-//! without one each test says so loudly on stderr and returns.
+//! `postgres://partnerd:partnerd@127.0.0.1:5432/partnerd`, which `.ci/postgres.sh` sets up).
+//! Without one each test says so loudly on stderr and returns, except where PostgreSQL is
+//! required (in CI, or whenever `PARTNERD_TEST_POSTGRES` is set): there it fails, so that a
+//! green run proves this backend was tested.
 #![cfg(feature = "postgres")]
 
-use std::io::Write;
+use partnerd_store::{open, PartnerKind, PartnerRecord, StoreError, TenantId};
 
-use partnerd_store::{open, PartnerKind, PartnerRecord, StoreError};
-
-fn server() -> String {
-    std::env::var("PARTNERD_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://partnerd:partnerd@127.0.0.1:5432/partnerd".to_owned())
-}
-
-/// The test server's URL with a fresh schema, or `None` (after a loud message) if no
-/// PostgreSQL answers there.
+/// The test server's URL with a fresh schema, or `None` if no PostgreSQL answers there and
+/// none is required (see `partnerd_testkit::postgres::unreachable`).
 async fn fresh_url(test: &str) -> Option<String> {
-    let server = server();
+    let server = partnerd_testkit::postgres::server_url();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -31,11 +27,7 @@ async fn fresh_url(test: &str) -> Option<String> {
     match open(&url).await {
         Ok(_) => Some(url),
         Err(e) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** PostgreSQL not reachable at {server} ({e}): skipping {test}; \
-                 run .ci/postgres.sh as root or set PARTNERD_TEST_POSTGRES ***\n"
-            );
+            partnerd_testkit::postgres::unreachable(format_args!("{e}; test {test}"));
             None
         }
     }
@@ -65,7 +57,7 @@ async fn nodes_starting_together_migrate_once() {
         nodes.push(o.await.unwrap().expect("every node opens"));
     }
     let partner = PartnerRecord {
-        tenant_id: "tid-shared".into(),
+        tenant_id: TenantId::parse("7e1d4b53-0000-4000-8000-000000000001").unwrap(),
         name: "Shared".into(),
         mpn_id: "1".into(),
         kind: PartnerKind::Sandbox,
@@ -82,7 +74,7 @@ async fn nodes_starting_together_migrate_once() {
         .unwrap();
     for node in &nodes {
         assert_eq!(
-            node.partner("tid-shared").await.unwrap(),
+            node.partner(&partner.tenant_id).await.unwrap(),
             Some(partner.clone())
         );
     }

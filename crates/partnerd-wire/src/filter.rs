@@ -1,13 +1,14 @@
-//! The `filter` query parameter of customer searches.
+//! The `filter` query parameter of customer searches and partner-relationship queries.
 //!
 //! On the wire it is URL-encoded JSON such as
 //! `{"Field":"CompanyName","Value":"cont","Operator":"starts_with"}`. Keys are matched in any
-//! casing and extra keys (the Java SDK's `fieldType`) are ignored.
+//! casing and extra keys (the Java SDK's `fieldType`) are ignored. Both filters are read here,
+//! so the two routes agree on what a filter object is.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::decode::normalise;
 
@@ -75,11 +76,12 @@ impl CustomerFilter {
     /// Parses the decoded value of the `filter` query parameter.
     pub fn parse(text: &str) -> Result<Self, FilterError> {
         let err = |m: String| FilterError(format!("Invalid filter: {m}."));
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| err(format!("it is not a JSON object ({e})")))?;
-        let Value::Object(map) = normalise(value) else {
-            return Err(err("it is not a JSON object".to_owned()));
-        };
+        let map = object(text).map_err(|e| {
+            err(match e {
+                Some(e) => format!("it is not a JSON object ({e})"),
+                None => "it is not a JSON object".to_owned(),
+            })
+        })?;
         let text_of = |key: &str| -> Result<String, FilterError> {
             match map.get(key) {
                 Some(Value::String(s)) => Ok(s.clone()),
@@ -115,6 +117,50 @@ impl CustomerFilter {
     }
 }
 
+/// The filter object's keys (lower-cased by [`normalise`]), or why it is not an object: the
+/// JSON error, or none when it is JSON of another kind.
+fn object(text: &str) -> Result<Map<String, Value>, Option<serde_json::Error>> {
+    match serde_json::from_str(text).map(normalise) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(None),
+        Err(e) => Err(Some(e)),
+    }
+}
+
+/// A parsed partner-relationship filter: partners whose name starts with a prefix, as the
+/// .NET SDK's relationship query sends it (`{"Field":"Name","Value":…,"Operator":"starts_with"}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationshipFilter {
+    /// The name prefix, lower-cased (empty when no value was given: every name matches).
+    pub name_prefix: String,
+}
+
+impl RelationshipFilter {
+    /// Parses the decoded value of the `filter` query parameter.
+    pub fn parse(text: &str) -> Result<Self, FilterError> {
+        let map = object(text)
+            .map_err(|_| FilterError("Invalid filter: it is not a JSON object.".to_owned()))?;
+        let text_of = |k: &str| map.get(k).and_then(Value::as_str).unwrap_or_default();
+        let operator: String = text_of("operator").chars().filter(|c| *c != '_').collect();
+        if !text_of("field").eq_ignore_ascii_case("name")
+            || !operator.eq_ignore_ascii_case("startswith")
+        {
+            return Err(FilterError(
+                "Invalid filter: relationships can be filtered only by Name with starts_with."
+                    .to_owned(),
+            ));
+        }
+        Ok(Self {
+            name_prefix: text_of("value").to_lowercase(),
+        })
+    }
+
+    /// Whether a partner's name passes the filter.
+    pub fn admits(&self, name: &str) -> bool {
+        name.to_lowercase().starts_with(&self.name_prefix)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +189,24 @@ mod tests {
             r#"{"Field":"Domain","Operator":"starts_with"}"#,
         ] {
             assert!(CustomerFilter::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn relationship_filters_select_by_name_prefix() {
+        let f =
+            RelationshipFilter::parse(r#"{"Field":"Name","Value":"Fab","Operator":"starts_with"}"#)
+                .unwrap();
+        assert!(f.admits("Fabrikam") && !f.admits("Contoso"));
+        let any = RelationshipFilter::parse(r#"{"field":"name","operator":"StartsWith"}"#).unwrap();
+        assert!(any.admits("Contoso"));
+        for bad in [
+            "nope",
+            "[]",
+            r#"{"Field":"Domain","Value":"a","Operator":"starts_with"}"#,
+            r#"{"Field":"Name","Value":"a","Operator":"equals"}"#,
+        ] {
+            assert!(RelationshipFilter::parse(bad).is_err(), "{bad}");
         }
     }
 }

@@ -8,6 +8,8 @@
 //! XML ([`xml`]) and form ([`form`]) bodies are read into the same JSON tree first, so every
 //! rule holds the same for every format; [`to_xml`] writes the XML shape of a response.
 
+#![warn(missing_docs)]
+
 pub mod collection;
 pub mod customer;
 pub mod decode;
@@ -29,7 +31,7 @@ pub use customer::{
 pub use decode::{decode_json, decode_value, DecodeError};
 pub use enums::{CustomerPartnerRelationship, PartnerRelationshipType};
 pub use fault::ApiFault;
-pub use filter::{CustomerFilter, CustomerSearchField, FilterError};
+pub use filter::{CustomerFilter, CustomerSearchField, FilterError, RelationshipFilter};
 pub use form::from_form;
 pub use relationship::PartnerRelationship;
 pub use resource::{KeyValuePair, Link, ResourceAttributes, ResourceLinks};

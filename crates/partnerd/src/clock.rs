@@ -1,14 +1,7 @@
-//! Wall-clock helpers: Unix seconds and the timestamp format Entra uses.
-
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Seconds since the Unix epoch.
-pub fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
+//! Calendar formatting: the timestamp format Entra writes in its errors.
+//!
+//! The time itself comes from the one clock the store owns ([`partnerd_store::Clock`]); this
+//! module only turns Unix seconds into text.
 
 /// `YYYY-MM-DD hh:mm:ssZ` for a Unix time, as Entra writes `timestamp`.
 pub fn entra_timestamp(secs: i64) -> String {

@@ -6,7 +6,8 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use partnerd_store::{
-    AppRecord, NewPartner, PartnerKind, PartnerRecord, Store, StoreError, UserRecord,
+    AppRecord, ClientId, NewPartner, PartnerKind, PartnerRecord, Store, StoreError, TenantId,
+    UserId, UserRecord,
 };
 use rand::distributions::{Alphanumeric, DistString};
 use rand::Rng;
@@ -95,6 +96,18 @@ pub struct ProvisionedPartner {
     pub user_password: String,
 }
 
+impl ProvisionedPartner {
+    /// The tenant id, typed.
+    pub fn tenant(&self) -> TenantId {
+        TenantId::from_stored(self.tenant_id.clone())
+    }
+
+    /// The app's client id, typed.
+    pub fn client(&self) -> ClientId {
+        ClientId::from_stored(self.client_id.clone())
+    }
+}
+
 /// The default cap of sandbox partners, as in the integration sandbox.
 pub const DEFAULT_SANDBOX_CAP: u32 = 75;
 
@@ -130,7 +143,7 @@ pub async fn provision_partner(
     let base = slug(name);
     let mut attempt = 0;
     loop {
-        let tenant_id = uuid::Uuid::new_v4().to_string();
+        let tenant_id = TenantId::random();
         let domain = if attempt == 0 {
             format!("{base}.onmicrosoft.com")
         } else {
@@ -139,7 +152,7 @@ pub async fn provision_partner(
                 rand::thread_rng().gen_range(0..10_000)
             )
         };
-        let client_id = uuid::Uuid::new_v4().to_string();
+        let client_id = ClientId::random();
         let user_name = format!("admin@{domain}");
         let new = NewPartner {
             partner: PartnerRecord {
@@ -159,7 +172,7 @@ pub async fn provision_partner(
                 secret_hash: secret_hash.clone(),
             }],
             users: vec![UserRecord {
-                object_id: uuid::Uuid::new_v4().to_string(),
+                object_id: UserId::random(),
                 tenant_id: tenant_id.clone(),
                 upn: user_name.clone(),
                 password_hash: password_hash.clone(),
@@ -169,12 +182,12 @@ pub async fn provision_partner(
         match store.create_partner(new).await {
             Ok(()) => {
                 return Ok(ProvisionedPartner {
-                    tenant_id,
+                    tenant_id: tenant_id.into_string(),
                     name: name.to_owned(),
                     kind,
                     domain,
                     customer_cap,
-                    client_id,
+                    client_id: client_id.into_string(),
                     client_secret,
                     user_name,
                     user_password,

@@ -1,4 +1,9 @@
-//! Running the application: bootstrap of an empty store, listening, graceful shutdown.
+//! Running the application: bootstrap of an empty store, serving a listener (plain TCP or
+//! [`crate::tls::TlsListener`]) until shutdown, then draining.
+//!
+//! [`spawn_background`] is the one way to run partnerd in-process: the API tests, the SDK's
+//! tests and its doc tests all start their server through it (by way of partnerd-testkit), so
+//! they exercise the same [`serve`] path as `partnerd serve`.
 
 use std::future::Future;
 

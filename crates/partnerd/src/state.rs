@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use partnerd_store::DynStore;
+use partnerd_store::{DynStore, SharedClock};
 
+use crate::api::customers::paging::PageSigner;
 use crate::auth::keys::KeyRing;
 use crate::auth::lockout::Lockout;
 use crate::auth::TokenCache;
 use crate::config::Settings;
-use crate::customers::paging::PageSigner;
 use crate::ops::Ops;
 
 /// Shared application state: one reference-counted allocation, so the clones axum makes for
@@ -28,6 +28,8 @@ impl std::ops::Deref for AppState {
 pub struct State {
     /// The store.
     pub store: DynStore,
+    /// The wall clock, the store's own: token lifetimes and every expiry follow it.
+    pub clock: SharedClock,
     /// Signing keys.
     pub keys: Arc<KeyRing>,
     /// Verified tokens.
@@ -79,6 +81,7 @@ impl AppState {
         let metrics = ops.clone();
         store.observe_latency(Box::new(move |took| metrics.metrics.record_store(took)));
         Ok(Self(Arc::new(State {
+            clock: store.clock(),
             store,
             keys: Arc::new(keys),
             tokens: Arc::new(TokenCache::default()),

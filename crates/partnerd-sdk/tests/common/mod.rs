@@ -1,60 +1,39 @@
-//! An in-process partnerd for the SDK's tests.
+//! An in-process partnerd for the SDK's tests: partnerd-testkit's [`TestServer`] with the
+//! SDK's own helpers on top (clients and credentials for its partner, the request journal,
+//! fault rules, metrics), and a scripted fake server for answers partnerd never gives.
 
 #![allow(dead_code, missing_docs)]
 
-use std::sync::OnceLock;
+use std::ops::Deref;
 use std::time::Duration;
 
-use partnerd::identity::{provision_partner, ProvisionedPartner};
-use partnerd::AppState;
-use partnerd_sdk::{Credentials, Customer, PartnerCenter, RetryPolicy};
-use partnerd_store::{PartnerKind, SigningKeyRecord};
-use serde_json::{json, Value};
-use tempfile::TempDir;
+use partnerd_sdk::{Credentials, PartnerCenter, RetryPolicy};
+use partnerd_testkit::{Settings, TestServer};
+use reqwest::Method;
+use serde_json::Value;
 
-fn shared_key() -> SigningKeyRecord {
-    static KEY: OnceLock<SigningKeyRecord> = OnceLock::new();
-    KEY.get_or_init(|| partnerd::auth::keys::generate_key().expect("key generation"))
-        .clone()
-}
+pub use partnerd_testkit::new_customer;
 
-/// A running partnerd with one sandbox partner.
-pub struct Server {
-    pub base: String,
-    pub state: AppState,
-    pub partner: ProvisionedPartner,
-    pub http: reqwest::Client,
-    _server: partnerd::server::Background,
-    _dir: TempDir,
+/// A running partnerd with one sandbox partner. It derefs to the [`TestServer`] it wraps, so
+/// `base`, `partner` and `http` read as before; the wrapper is only there to add the SDK's
+/// helpers below, which the shared testkit does not know about.
+pub struct Server(TestServer);
+
+impl Deref for Server {
+    type Target = TestServer;
+
+    fn deref(&self) -> &TestServer {
+        &self.0
+    }
 }
 
 impl Server {
     pub async fn start() -> Self {
-        Self::start_with(partnerd::config::Settings::default()).await
+        Self(TestServer::start().await)
     }
 
-    pub async fn start_with(settings: partnerd::config::Settings) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("partnerd.db").display());
-        let store = partnerd_store::open(&url).await.expect("store");
-        store.add_signing_key(shared_key()).await.expect("key");
-        let partner = provision_partner(store.as_ref(), "Fabrikam", PartnerKind::Sandbox, None)
-            .await
-            .expect("partner");
-        let state = AppState::with_settings(store.clone(), settings)
-            .await
-            .expect("state");
-        let server = partnerd::server::spawn_background(state.clone())
-            .await
-            .expect("serve");
-        Self {
-            base: server.base_url.clone(),
-            state,
-            partner,
-            http: reqwest::Client::new(),
-            _server: server,
-            _dir: dir,
-        }
+    pub async fn start_with(settings: Settings) -> Self {
+        Self(TestServer::start_with(settings).await)
     }
 
     /// Fast retries for tests.
@@ -101,12 +80,10 @@ impl Server {
     /// Journal entries of a correlation id, oldest first.
     pub async fn journal(&self, correlation_id: &str) -> Vec<Value> {
         let r = self
-            .http
-            .get(format!(
-                "{}/_partnerd/requests?correlationId={correlation_id}",
-                self.base
-            ))
-            .bearer_auth(&self.state.ops.admin_token)
+            .admin(
+                Method::GET,
+                &format!("/_partnerd/requests?correlationId={correlation_id}"),
+            )
             .send()
             .await
             .unwrap();
@@ -119,9 +96,7 @@ impl Server {
     /// Adds a fault rule.
     pub async fn fault(&self, rule: Value) {
         let r = self
-            .http
-            .post(format!("{}/_partnerd/faults", self.base))
-            .bearer_auth(&self.state.ops.admin_token)
+            .admin(Method::POST, "/_partnerd/faults")
             .json(&rule)
             .send()
             .await
@@ -138,39 +113,11 @@ pub fn token_calls(entries: &[Value]) -> Vec<&Value> {
         .collect()
 }
 
-/// A valid new US customer.
-pub fn new_customer(domain: &str) -> Customer {
-    partnerd_sdk::wire::decode_value(json!({
-        "companyProfile": {"domain": domain},
-        "billingProfile": {
-            "firstName": "Ada",
-            "lastName": "Lovelace",
-            "email": "ada@contoso.com",
-            "culture": "en-US",
-            "language": "en",
-            "companyName": "Contoso",
-            "defaultAddress": {
-                "country": "US",
-                "city": "Redmond",
-                "state": "WA",
-                "addressLine1": "One Microsoft Way",
-                "postalCode": "98052",
-                "firstName": "Ada",
-                "lastName": "Lovelace",
-                "phoneNumber": "4255550100"
-            }
-        }
-    }))
-    .expect("customer")
-}
-
 impl Server {
     /// The value of one metric line (`name{labels}`), 0 when absent.
     pub async fn metric(&self, series: &str) -> f64 {
         let text = self
-            .http
-            .get(format!("{}/_partnerd/metrics", self.base))
-            .bearer_auth(&self.state.ops.admin_token)
+            .admin(Method::GET, "/_partnerd/metrics")
             .send()
             .await
             .unwrap()

@@ -8,14 +8,15 @@ use super::idempotency::complete_in;
 use super::rows::{self, get, to_json, CUSTOMER_COLUMNS, P_PARTNER_COLUMNS};
 use super::PostgresStore;
 use crate::error::{StoreError, StoreResult};
+use crate::ids::*;
 use crate::model::*;
 use crate::CustomerStore;
 
 /// Looks a customer up for a partner, on a connection or inside a transaction.
 async fn lookup<C: GenericClient>(
     c: &C,
-    partner_id: &str,
-    customer_id: &str,
+    partner_id: &TenantId,
+    customer_id: &CustomerId,
 ) -> StoreResult<CustomerLookup> {
     let sql = format!(
         "SELECT {CUSTOMER_COLUMNS} FROM customers c \
@@ -34,8 +35,8 @@ async fn lookup<C: GenericClient>(
 /// The customer as the partner sees it, or why not.
 async fn related<C: GenericClient>(
     c: &C,
-    partner_id: &str,
-    customer_id: &str,
+    partner_id: &TenantId,
+    customer_id: &CustomerId,
 ) -> StoreResult<CustomerView> {
     match lookup(c, partner_id, customer_id).await? {
         CustomerLookup::Related(view) => Ok(*view),
@@ -49,8 +50,8 @@ async fn related<C: GenericClient>(
 /// to the customer can interleave.
 async fn lock_related<C: GenericClient>(
     tx: &C,
-    partner_id: &str,
-    customer_id: &str,
+    partner_id: &TenantId,
+    customer_id: &CustomerId,
 ) -> StoreResult<CustomerView> {
     execute(
         tx,
@@ -181,15 +182,19 @@ impl CustomerStore for PostgresStore {
         .await
     }
 
-    async fn customer(&self, partner_id: &str, customer_id: &str) -> StoreResult<CustomerLookup> {
+    async fn customer(
+        &self,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
+    ) -> StoreResult<CustomerLookup> {
         self.timed(async { lookup(&self.conn().await?, partner_id, customer_id).await })
             .await
     }
 
     async fn billing_profile(
         &self,
-        partner_id: &str,
-        customer_id: &str,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
     ) -> StoreResult<(BillingProfile, i64)> {
         // No cache: other nodes write the same rows. One statement answers all three cases.
         const SQL: &str = "SELECT c.billing, c.etag, EXISTS (SELECT 1 FROM customer_partners r \
@@ -211,7 +216,7 @@ impl CustomerStore for PostgresStore {
 
     async fn list_customers(
         &self,
-        partner_id: &str,
+        partner_id: &TenantId,
         page: &CustomerQuery,
     ) -> StoreResult<Vec<CustomerView>> {
         let clause = filter_clause(page.filter.as_ref());
@@ -221,21 +226,13 @@ impl CustomerStore for PostgresStore {
         );
         let after = page.after.unwrap_or(0);
         let limit = i64::from(page.limit);
-        let value = match &page.filter {
-            None => None,
-            Some(
-                CustomerFilter::CompanyNamePrefix(v)
-                | CustomerFilter::DomainPrefix(v)
-                | CustomerFilter::IndirectReseller(v)
-                | CustomerFilter::IndirectProvider(v),
-            ) => Some(v),
-        };
+        let value = page.filter.as_ref().map(CustomerFilter::value);
         self.timed(async {
             let client = self.conn().await?;
             let found = match value {
                 None => query(&client, &sql, &[&partner_id, &after, &limit]).await?,
                 Some(v) => {
-                    let params: &Params<'_> = &[&partner_id, &after, &limit, v];
+                    let params: &Params<'_> = &[&partner_id, &after, &limit, &v];
                     query(&client, &sql, params).await?
                 }
             };
@@ -249,8 +246,8 @@ impl CustomerStore for PostgresStore {
 
     async fn remove_relationship(
         &self,
-        partner_id: &str,
-        customer_id: &str,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
         removal: RelationshipRemoval,
         completion: Option<Completion>,
     ) -> StoreResult<CustomerView> {
@@ -286,7 +283,7 @@ impl CustomerStore for PostgresStore {
 
     async fn delete_customer(
         &self,
-        customer_id: &str,
+        customer_id: &CustomerId,
         completion: Option<Completion>,
     ) -> StoreResult<bool> {
         self.timed(async {
@@ -305,8 +302,8 @@ impl CustomerStore for PostgresStore {
 
     async fn update_billing_profile(
         &self,
-        partner_id: &str,
-        customer_id: &str,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
         expected: EtagCondition,
         profile: BillingProfile,
         new_etag: i64,
@@ -334,7 +331,7 @@ impl CustomerStore for PostgresStore {
         .await
     }
 
-    async fn reset_partner(&self, partner_id: &str) -> StoreResult<u64> {
+    async fn reset_partner(&self, partner_id: &TenantId) -> StoreResult<u64> {
         self.timed(async {
             execute(
                 &self.conn().await?,
@@ -349,7 +346,7 @@ impl CustomerStore for PostgresStore {
 
     async fn customer_partners(
         &self,
-        customer_id: &str,
+        customer_id: &CustomerId,
     ) -> StoreResult<Vec<(PartnerRecord, CustomerRole)>> {
         let sql = format!(
             "SELECT {P_PARTNER_COLUMNS}, r.role FROM customers c \

@@ -6,7 +6,7 @@ use super::exec::{begin, commit, execute, query_opt};
 use super::rows::get;
 use super::PostgresStore;
 use crate::error::StoreResult;
-use crate::model::GrantRecord;
+use crate::model::{GrantKind, GrantRecord, GrantSwap};
 use crate::GrantStore;
 
 /// Grants are kept a day past their expiry, so a late reuse is still recognised as one.
@@ -21,13 +21,18 @@ impl GrantStore for PostgresStore {
             execute(
                 &tx,
                 "DELETE FROM grants WHERE expires_at < $1",
-                &[&(crate::model::now_secs() - KEEP_EXPIRED_SECS)],
+                &[&(self.clock.now_secs() - KEEP_EXPIRED_SECS)],
             )
             .await?;
             execute(
                 &tx,
                 "INSERT INTO grants (kind, key, payload, expires_at) VALUES ($1, $2, $3, $4)",
-                &[&grant.kind, &grant.key, &grant.payload, &grant.expires_at],
+                &[
+                    &grant.kind.as_str(),
+                    &grant.key,
+                    &grant.payload,
+                    &grant.expires_at,
+                ],
             )
             .await?;
             commit(tx).await
@@ -35,17 +40,17 @@ impl GrantStore for PostgresStore {
         .await
     }
 
-    async fn grant(&self, kind: &str, key: &str) -> StoreResult<Option<GrantRecord>> {
+    async fn grant(&self, kind: GrantKind, key: &str) -> StoreResult<Option<GrantRecord>> {
         self.timed(async {
             let row = query_opt(
                 &self.conn().await?,
                 "SELECT kind, key, payload, expires_at FROM grants WHERE kind = $1 AND key = $2",
-                &[&kind, &key],
+                &[&kind.as_str(), &key],
             )
             .await?;
             row.map(|r| {
                 Ok(GrantRecord {
-                    kind: get(&r, 0)?,
+                    kind,
                     key: get(&r, 1)?,
                     payload: get(&r, 2)?,
                     expires_at: get(&r, 3)?,
@@ -58,10 +63,9 @@ impl GrantStore for PostgresStore {
 
     async fn swap_grant(
         &self,
-        kind: &str,
+        kind: GrantKind,
         key: &str,
-        expected: &str,
-        new: &str,
+        GrantSwap { expected, new }: GrantSwap<'_>,
     ) -> StoreResult<bool> {
         // One statement: a concurrent swap makes this one wait for the row and then re-check
         // `payload = $3` against the version it committed, so only one swap matches.
@@ -69,7 +73,7 @@ impl GrantStore for PostgresStore {
             let n = execute(
                 &self.conn().await?,
                 "UPDATE grants SET payload = $4 WHERE kind = $1 AND key = $2 AND payload = $3",
-                &[&kind, &key, &expected, &new],
+                &[&kind.as_str(), &key, &expected, &new],
             )
             .await?;
             Ok(n > 0)

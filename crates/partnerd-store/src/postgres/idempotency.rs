@@ -8,15 +8,11 @@ use super::rows::get;
 use super::PostgresStore;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Completion, CustomerView, Lease, Reservation, StoredResponse};
+use crate::reservation::{decide_reservation, existing_record, ReserveDecision};
 use crate::IdempotencyStore;
 
 /// How often a reservation retries when the record it conflicted with vanished meanwhile.
 const RESERVE_ATTEMPTS: usize = 3;
-
-fn to_headers(json: Option<String>) -> Vec<(String, String)> {
-    json.and_then(|j| serde_json::from_str(&j).ok())
-        .unwrap_or_default()
-}
 
 /// Marks a reservation complete with its response; false if the lease is no longer held.
 async fn store_response<C: GenericClient>(
@@ -63,16 +59,6 @@ pub(super) async fn complete_in<C: GenericClient>(
     }
 }
 
-/// What a reservation found under its key, locked.
-struct Existing {
-    fingerprint: String,
-    state: String,
-    lease_until: i64,
-    status: Option<i32>,
-    headers: Option<String>,
-    body: Option<Vec<u8>>,
-}
-
 /// One attempt at reserving inside `tx`; `None` if the conflicting record vanished before it
 /// could be locked (a concurrent release), so the caller tries again.
 async fn reserve_once<C: GenericClient>(
@@ -111,43 +97,25 @@ async fn reserve_once<C: GenericClient>(
     let Some(row) = row else {
         return Ok(None);
     };
-    let existing = Existing {
-        fingerprint: get(&row, 0)?,
-        state: get(&row, 1)?,
-        lease_until: get(&row, 2)?,
-        status: get(&row, 3)?,
-        headers: get(&row, 4)?,
-        body: get(&row, 5)?,
-    };
-    let reservation = match existing {
-        Existing {
-            fingerprint,
-            state,
-            status: Some(status),
-            headers,
-            body,
-            ..
-        } if state == "complete" => Reservation::Completed {
-            fingerprint,
-            response: StoredResponse {
-                status: u16::try_from(status).map_err(|e| {
-                    StoreError::Internal(format!("stored status {status} is unreadable: {e}"))
-                })?,
-                headers: to_headers(headers),
-                body: body.unwrap_or_default(),
-            },
-        },
-        Existing {
-            fingerprint,
-            lease_until,
-            ..
-        } if lease_until > now => Reservation::Pending { fingerprint },
-        // A lapsed reservation of a different request still owns the key.
-        Existing {
-            fingerprint: held, ..
-        } if held != fingerprint => Reservation::Pending { fingerprint: held },
-        // The first request stopped without finishing: take its place.
-        Existing { .. } => {
+    let status: Option<i32> = get(&row, 3)?;
+    let status = status
+        .map(|s| {
+            u16::try_from(s)
+                .map_err(|e| StoreError::Internal(format!("stored status {s} is unreadable: {e}")))
+        })
+        .transpose()?;
+    let state: String = get(&row, 1)?;
+    let existing = existing_record(
+        get(&row, 0)?,
+        &state,
+        get(&row, 2)?,
+        status,
+        get(&row, 4)?,
+        get(&row, 5)?,
+    )?;
+    let reservation = match decide_reservation(existing, fingerprint, now) {
+        ReserveDecision::Answer(reservation) => reservation,
+        ReserveDecision::TakeOver => {
             execute(
                 tx,
                 "UPDATE idempotency SET lease = $3, lease_until = $4 \
@@ -173,7 +141,7 @@ impl IdempotencyStore for PostgresStore {
         self.timed(async {
             let mut client = self.conn().await?;
             let tx = begin(&mut client).await?;
-            let now = crate::model::now_secs();
+            let now = self.clock.now_secs();
             execute(
                 &tx,
                 "DELETE FROM idempotency WHERE expires_at < $1",

@@ -82,11 +82,16 @@ use crate::error::{StoreError, StoreResult};
 pub struct PostgresStore {
     pool: Pool,
     observer: OnceLock<crate::LatencyObserver>,
+    clock: crate::SharedClock,
 }
 
 impl crate::Observed for PostgresStore {
     fn observe_latency(&self, observer: crate::LatencyObserver) {
         let _ = self.observer.set(observer);
+    }
+
+    fn clock(&self) -> crate::SharedClock {
+        self.clock.clone()
     }
 }
 
@@ -97,6 +102,11 @@ impl PostgresStore {
     /// An unreachable server is `Unavailable`; rejected credentials or a missing database are
     /// `Config` errors.
     pub async fn open(url: &str) -> StoreResult<Self> {
+        Self::open_with_clock(url, crate::SystemClock::shared()).await
+    }
+
+    /// Connects as [`PostgresStore::open`] does, with expiries following `clock`.
+    pub async fn open_with_clock(url: &str, clock: crate::SharedClock) -> StoreResult<Self> {
         let settings = config::parse(url)?;
         let manager = Manager::from_config(
             settings.pg.clone(),
@@ -130,6 +140,7 @@ impl PostgresStore {
         Ok(Self {
             pool,
             observer: OnceLock::new(),
+            clock,
         })
     }
 

@@ -6,6 +6,7 @@ use super::exec::{begin, commit, execute, query, query_one, query_opt};
 use super::rows::{self, get, APP_COLUMNS, PARTNER_COLUMNS, P_PARTNER_COLUMNS, USER_COLUMNS};
 use super::PostgresStore;
 use crate::error::{StoreError, StoreResult};
+use crate::ids::*;
 use crate::model::*;
 use crate::{KeyStore, PartnerStore};
 
@@ -59,7 +60,7 @@ impl PartnerStore for PostgresStore {
         .await
     }
 
-    async fn partner(&self, tenant_id: &str) -> StoreResult<Option<PartnerRecord>> {
+    async fn partner(&self, tenant_id: &TenantId) -> StoreResult<Option<PartnerRecord>> {
         self.timed(async {
             let sql = format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE tenant_id = $1");
             let row = query_opt(&self.conn().await?, &sql, &[&tenant_id]).await?;
@@ -95,7 +96,7 @@ impl PartnerStore for PostgresStore {
         .await
     }
 
-    async fn app(&self, client_id: &str) -> StoreResult<Option<AppRecord>> {
+    async fn app(&self, client_id: &ClientId) -> StoreResult<Option<AppRecord>> {
         self.timed(async {
             let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE client_id = $1");
             let row = query_opt(&self.conn().await?, &sql, &[&client_id]).await?;
@@ -104,7 +105,7 @@ impl PartnerStore for PostgresStore {
         .await
     }
 
-    async fn apps_of(&self, tenant_id: &str) -> StoreResult<Vec<AppRecord>> {
+    async fn apps_of(&self, tenant_id: &TenantId) -> StoreResult<Vec<AppRecord>> {
         self.timed(async {
             let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE tenant_id = $1 ORDER BY seq");
             let found = query(&self.conn().await?, &sql, &[&tenant_id]).await?;
@@ -122,7 +123,7 @@ impl PartnerStore for PostgresStore {
         .await
     }
 
-    async fn users_of(&self, tenant_id: &str) -> StoreResult<Vec<UserRecord>> {
+    async fn users_of(&self, tenant_id: &TenantId) -> StoreResult<Vec<UserRecord>> {
         self.timed(async {
             let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 ORDER BY seq");
             let found = query(&self.conn().await?, &sql, &[&tenant_id]).await?;
@@ -133,9 +134,9 @@ impl PartnerStore for PostgresStore {
 
     async fn principal(
         &self,
-        tenant_id: &str,
-        client_id: &str,
-        user_id: Option<&str>,
+        tenant_id: &TenantId,
+        client_id: &ClientId,
+        user_id: Option<&UserId>,
     ) -> StoreResult<Option<Principal>> {
         // One statement, so one round trip: this runs on every API request.
         const SQL: &str =
@@ -163,7 +164,7 @@ impl PartnerStore for PostgresStore {
         .await
     }
 
-    async fn delete_app(&self, client_id: &str) -> StoreResult<bool> {
+    async fn delete_app(&self, client_id: &ClientId) -> StoreResult<bool> {
         self.timed(async {
             let client = self.conn().await?;
             let n = execute(
@@ -177,7 +178,7 @@ impl PartnerStore for PostgresStore {
         .await
     }
 
-    async fn delete_user(&self, object_id: &str) -> StoreResult<bool> {
+    async fn delete_user(&self, object_id: &UserId) -> StoreResult<bool> {
         self.timed(async {
             let client = self.conn().await?;
             let n = execute(
@@ -191,7 +192,7 @@ impl PartnerStore for PostgresStore {
         .await
     }
 
-    async fn link_partners(&self, provider: &str, reseller: &str) -> StoreResult<()> {
+    async fn link_partners(&self, provider: &TenantId, reseller: &TenantId) -> StoreResult<()> {
         self.timed(async {
             let mut client = self.conn().await?;
             let tx = begin(&mut client).await?;
@@ -199,7 +200,7 @@ impl PartnerStore for PostgresStore {
                 // A key-share lock keeps the partner from going away before the link commits.
                 let sql = "SELECT 1 FROM partners WHERE tenant_id = $1 FOR KEY SHARE";
                 if query_opt(&tx, sql, &[&id]).await?.is_none() {
-                    return Err(StoreError::UnknownPartner(id.to_owned()));
+                    return Err(StoreError::UnknownPartner(id.to_string()));
                 }
             }
             execute(
@@ -214,7 +215,7 @@ impl PartnerStore for PostgresStore {
         .await
     }
 
-    async fn partner_links(&self, tenant_id: &str) -> StoreResult<Vec<PartnerLink>> {
+    async fn partner_links(&self, tenant_id: &TenantId) -> StoreResult<Vec<PartnerLink>> {
         // Ordered by the other partner's tenant id, compared byte by byte as SQLite does.
         let sql = format!(
             "SELECT * FROM ( \

@@ -18,7 +18,7 @@ use crate::model::BillingProfile;
 #[derive(Debug, Clone)]
 pub(super) struct CachedBilling {
     /// Partners with a relationship to the customer.
-    pub partners: Vec<String>,
+    pub partners: Vec<crate::TenantId>,
     /// The profile.
     pub billing: BillingProfile,
     /// Its ETag.

@@ -10,11 +10,16 @@ use super::idempotency::complete_in;
 use super::rows::{self, to_json, CUSTOMER_COLUMNS};
 use super::{map_err, SqliteStore};
 use crate::error::{StoreError, StoreResult};
+use crate::ids::*;
 use crate::model::*;
 use crate::CustomerStore;
 
 /// Looks a customer up for a partner on any connection (reader or inside a write transaction).
-fn lookup(c: &Connection, partner_id: &str, customer_id: &str) -> StoreResult<CustomerLookup> {
+fn lookup(
+    c: &Connection,
+    partner_id: &TenantId,
+    customer_id: &CustomerId,
+) -> StoreResult<CustomerLookup> {
     let sql = format!(
         "SELECT {CUSTOMER_COLUMNS} FROM customers c \
          LEFT JOIN customer_partners r ON r.customer_seq = c.seq AND r.partner_id = ?1 \
@@ -36,7 +41,11 @@ fn lookup(c: &Connection, partner_id: &str, customer_id: &str) -> StoreResult<Cu
     }
 }
 
-fn related(c: &Connection, partner_id: &str, customer_id: &str) -> StoreResult<CustomerView> {
+fn related(
+    c: &Connection,
+    partner_id: &TenantId,
+    customer_id: &CustomerId,
+) -> StoreResult<CustomerView> {
     match lookup(c, partner_id, customer_id)? {
         CustomerLookup::Related(view) => Ok(*view),
         CustomerLookup::Unrelated => Err(StoreError::NoRelationship),
@@ -45,7 +54,7 @@ fn related(c: &Connection, partner_id: &str, customer_id: &str) -> StoreResult<C
 }
 
 /// A customer's billing profile, ETag and related partners, from the database.
-fn read_billing(c: &Connection, customer_id: &str) -> StoreResult<Option<CachedBilling>> {
+fn read_billing(c: &Connection, customer_id: &CustomerId) -> StoreResult<Option<CachedBilling>> {
     let sql = "SELECT c.billing, c.etag, \
                (SELECT group_concat(r.partner_id, ' ') FROM customer_partners r WHERE r.customer_seq = c.seq) \
                FROM customers c WHERE c.id = ?1";
@@ -61,7 +70,7 @@ fn read_billing(c: &Connection, customer_id: &str) -> StoreResult<Option<CachedB
             partners: partners
                 .unwrap_or_default()
                 .split_whitespace()
-                .map(str::to_owned)
+                .map(|p| TenantId::from_stored(p.to_owned()))
                 .collect(),
             billing: serde_json::from_str(&billing)
                 .map_err(|e| StoreError::Internal(format!("stored billing is unreadable: {e}")))?,
@@ -163,14 +172,18 @@ impl CustomerStore for SqliteStore {
         .await
     }
 
-    async fn customer(&self, partner_id: &str, customer_id: &str) -> StoreResult<CustomerLookup> {
+    async fn customer(
+        &self,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
+    ) -> StoreResult<CustomerLookup> {
         self.read(|c| lookup(c, partner_id, customer_id))
     }
 
     async fn billing_profile(
         &self,
-        partner_id: &str,
-        customer_id: &str,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
     ) -> StoreResult<(BillingProfile, i64)> {
         let entry = match self.billing.get(customer_id) {
             Some(entry) => Some(entry),
@@ -194,7 +207,7 @@ impl CustomerStore for SqliteStore {
 
     async fn list_customers(
         &self,
-        partner_id: &str,
+        partner_id: &TenantId,
         query: &CustomerQuery,
     ) -> StoreResult<Vec<CustomerView>> {
         let clause = filter_clause(query.filter.as_ref());
@@ -205,20 +218,18 @@ impl CustomerStore for SqliteStore {
         let after = query.after.unwrap_or(0);
         self.read(|c| {
             let mut s = c.prepare_cached(&sql).map_err(map_err)?;
-            let raw: Vec<rows::CustomerRow> = match &query.filter {
-                None => s.query_map(params![partner_id, after, query.limit], rows::customer_row),
-                Some(
-                    CustomerFilter::CompanyNamePrefix(v)
-                    | CustomerFilter::DomainPrefix(v)
-                    | CustomerFilter::IndirectReseller(v)
-                    | CustomerFilter::IndirectProvider(v),
-                ) => s.query_map(
-                    params![partner_id, after, query.limit, v],
-                    rows::customer_row,
-                ),
-            }
-            .and_then(|rows| rows.collect())
-            .map_err(map_err)?;
+            let raw: Vec<rows::CustomerRow> =
+                match query.filter.as_ref().map(CustomerFilter::value) {
+                    None => {
+                        s.query_map(params![partner_id, after, query.limit], rows::customer_row)
+                    }
+                    Some(v) => s.query_map(
+                        params![partner_id, after, query.limit, v],
+                        rows::customer_row,
+                    ),
+                }
+                .and_then(|rows| rows.collect())
+                .map_err(map_err)?;
             raw.into_iter()
                 .filter_map(|row| row.into_view().transpose())
                 .collect()
@@ -227,15 +238,15 @@ impl CustomerStore for SqliteStore {
 
     async fn remove_relationship(
         &self,
-        partner_id: &str,
-        customer_id: &str,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
         removal: RelationshipRemoval,
         completion: Option<Completion>,
     ) -> StoreResult<CustomerView> {
         let key = customer_id.to_owned();
         let (partner_id, customer_id) = (partner_id.to_owned(), customer_id.to_owned());
         let result = self.write(move |tx| {
-            let (partner_id, customer_id) = (partner_id.as_str(), customer_id.as_str());
+            let (partner_id, customer_id) = (&partner_id, &customer_id);
             let mut view = related(tx, partner_id, customer_id)?;
             if removal.reseller {
                 tx.execute(
@@ -264,7 +275,7 @@ impl CustomerStore for SqliteStore {
 
     async fn delete_customer(
         &self,
-        customer_id: &str,
+        customer_id: &CustomerId,
         completion: Option<Completion>,
     ) -> StoreResult<bool> {
         let key = customer_id.to_owned();
@@ -286,8 +297,8 @@ impl CustomerStore for SqliteStore {
 
     async fn update_billing_profile(
         &self,
-        partner_id: &str,
-        customer_id: &str,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
         expected: EtagCondition,
         profile: BillingProfile,
         new_etag: i64,
@@ -297,7 +308,7 @@ impl CustomerStore for SqliteStore {
         let (partner_id, customer_id) = (partner_id.to_owned(), customer_id.to_owned());
         let result = self
             .write(move |tx| {
-                let (partner_id, customer_id) = (partner_id.as_str(), customer_id.as_str());
+                let (partner_id, customer_id) = (&partner_id, &customer_id);
                 // The write lock is held from this read to the commit, so check-then-write is
                 // one atomic compare-and-swap.
                 let mut view = related(tx, partner_id, customer_id)?;
@@ -316,7 +327,7 @@ impl CustomerStore for SqliteStore {
         result
     }
 
-    async fn reset_partner(&self, partner_id: &str) -> StoreResult<u64> {
+    async fn reset_partner(&self, partner_id: &TenantId) -> StoreResult<u64> {
         let partner_id = partner_id.to_owned();
         let result = self
             .write(move |tx| {
@@ -336,7 +347,7 @@ impl CustomerStore for SqliteStore {
 
     async fn customer_partners(
         &self,
-        customer_id: &str,
+        customer_id: &CustomerId,
     ) -> StoreResult<Vec<(PartnerRecord, CustomerRole)>> {
         let cols = rows::PARTNER_COLUMNS
             .split(", ")

@@ -5,7 +5,7 @@ use rusqlite::{params, OptionalExtension};
 
 use super::{map_err, SqliteStore};
 use crate::error::StoreResult;
-use crate::model::GrantRecord;
+use crate::model::{GrantKind, GrantRecord, GrantSwap};
 use crate::GrantStore;
 
 /// Grants are kept a day past their expiry, so a late reuse is still recognised as one.
@@ -14,16 +14,17 @@ const KEEP_EXPIRED_SECS: i64 = 86_400;
 #[async_trait]
 impl GrantStore for SqliteStore {
     async fn put_grant(&self, grant: GrantRecord) -> StoreResult<()> {
+        let now = self.clock.now_secs();
         self.write(move |tx| {
             tx.prepare_cached("DELETE FROM grants WHERE expires_at < ?1")
-                .and_then(|mut s| s.execute([crate::model::now_secs() - KEEP_EXPIRED_SECS]))
+                .and_then(|mut s| s.execute([now - KEEP_EXPIRED_SECS]))
                 .map_err(map_err)?;
             tx.prepare_cached(
                 "INSERT INTO grants (kind, key, payload, expires_at) VALUES (?1, ?2, ?3, ?4)",
             )
             .and_then(|mut s| {
                 s.execute(params![
-                    grant.kind,
+                    grant.kind.as_str(),
                     grant.key,
                     grant.payload,
                     grant.expires_at
@@ -35,15 +36,15 @@ impl GrantStore for SqliteStore {
         .await
     }
 
-    async fn grant(&self, kind: &str, key: &str) -> StoreResult<Option<GrantRecord>> {
+    async fn grant(&self, kind: GrantKind, key: &str) -> StoreResult<Option<GrantRecord>> {
         self.read(|c| {
             c.prepare_cached(
                 "SELECT kind, key, payload, expires_at FROM grants WHERE kind = ?1 AND key = ?2",
             )
             .and_then(|mut s| {
-                s.query_row(params![kind, key], |r| {
+                s.query_row(params![kind.as_str(), key], |r| {
                     Ok(GrantRecord {
-                        kind: r.get(0)?,
+                        kind,
                         key: r.get(1)?,
                         payload: r.get(2)?,
                         expires_at: r.get(3)?,
@@ -57,12 +58,11 @@ impl GrantStore for SqliteStore {
 
     async fn swap_grant(
         &self,
-        kind: &str,
+        kind: GrantKind,
         key: &str,
-        expected: &str,
-        new: &str,
+        GrantSwap { expected, new }: GrantSwap<'_>,
     ) -> StoreResult<bool> {
-        let (kind, key) = (kind.to_owned(), key.to_owned());
+        let (kind, key) = (kind.as_str(), key.to_owned());
         let (expected, new) = (expected.to_owned(), new.to_owned());
         self.write(move |tx| {
             let n = tx

@@ -6,12 +6,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{map_err, SqliteStore};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Completion, CustomerView, Lease, Reservation, StoredResponse};
+use crate::reservation::{decide_reservation, existing_record, ReserveDecision};
 use crate::IdempotencyStore;
-
-fn to_headers(json: Option<String>) -> Vec<(String, String)> {
-    json.and_then(|j| serde_json::from_str(&j).ok())
-        .unwrap_or_default()
-}
 
 /// Marks a reservation complete with its response; false if the lease is no longer held.
 fn store_response(c: &Connection, lease: &Lease, response: &StoredResponse) -> StoreResult<bool> {
@@ -66,8 +62,8 @@ impl IdempotencyStore for SqliteStore {
     ) -> StoreResult<Reservation> {
         let lease = lease.clone();
         let fingerprint = fingerprint.to_owned();
+        let now = self.clock.now_secs();
         self.write(move |tx| {
-            let now = crate::model::now_secs();
             tx.prepare_cached("DELETE FROM idempotency WHERE expires_at < ?1")
                 .and_then(|mut s| s.execute([now]))
                 .map_err(map_err)?;
@@ -89,27 +85,14 @@ impl IdempotencyStore for SqliteStore {
                     })
                     .optional()
                 })
-                .map_err(map_err)?;
-            match existing {
-                Some((fp, state, _, Some(status), headers, body)) if state == "complete" => {
-                    Ok(Reservation::Completed {
-                        fingerprint: fp,
-                        response: StoredResponse {
-                            status,
-                            headers: to_headers(headers),
-                            body: body.unwrap_or_default(),
-                        },
-                    })
-                }
-                Some((fp, _, lease_until, ..)) if lease_until > now => {
-                    Ok(Reservation::Pending { fingerprint: fp })
-                }
-                Some((fp, ..)) if fp != fingerprint => {
-                    // A lapsed reservation of a different request still owns the key.
-                    Ok(Reservation::Pending { fingerprint: fp })
-                }
-                Some(_) => {
-                    // The first request stopped without finishing: take its place.
+                .map_err(map_err)?
+                .map(|(fingerprint, state, lease_until, status, headers, body)| {
+                    existing_record(fingerprint, &state, lease_until, status, headers, body)
+                })
+                .transpose()?;
+            match existing.map(|e| decide_reservation(e, &fingerprint, now)) {
+                Some(ReserveDecision::Answer(reservation)) => Ok(reservation),
+                Some(ReserveDecision::TakeOver) => {
                     tx.execute(
                         "UPDATE idempotency SET lease = ?3, lease_until = ?4 \
                          WHERE partner_id = ?1 AND request_id = ?2",

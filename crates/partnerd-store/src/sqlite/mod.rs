@@ -31,17 +31,27 @@ pub struct SqliteStore {
     readers: Mutex<Vec<Connection>>,
     billing: cache::BillingCache,
     observer: std::sync::OnceLock<crate::LatencyObserver>,
+    clock: crate::SharedClock,
 }
 
 impl crate::Observed for SqliteStore {
     fn observe_latency(&self, observer: crate::LatencyObserver) {
         let _ = self.observer.set(observer);
     }
+
+    fn clock(&self) -> crate::SharedClock {
+        self.clock.clone()
+    }
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database a `sqlite://` URL names and migrates it.
     pub fn open(url: &str) -> StoreResult<Self> {
+        Self::open_with_clock(url, crate::SystemClock::shared())
+    }
+
+    /// Opens as [`SqliteStore::open`] does, with expiries following `clock`.
+    pub fn open_with_clock(url: &str, clock: crate::SharedClock) -> StoreResult<Self> {
         let path = parse_url(url)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
@@ -55,6 +65,7 @@ impl SqliteStore {
             readers: Mutex::new(Vec::new()),
             billing: cache::BillingCache::default(),
             observer: std::sync::OnceLock::new(),
+            clock,
         })
     }
 

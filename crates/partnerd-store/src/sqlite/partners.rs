@@ -6,6 +6,7 @@ use rusqlite::{params, OptionalExtension};
 use super::rows::{self, APP_COLUMNS, PARTNER_COLUMNS, USER_COLUMNS};
 use super::{map_err, SqliteStore};
 use crate::error::{StoreError, StoreResult};
+use crate::ids::*;
 use crate::model::*;
 use crate::{KeyStore, PartnerStore};
 
@@ -38,7 +39,7 @@ impl PartnerStore for SqliteStore {
         .await
     }
 
-    async fn partner(&self, tenant_id: &str) -> StoreResult<Option<PartnerRecord>> {
+    async fn partner(&self, tenant_id: &TenantId) -> StoreResult<Option<PartnerRecord>> {
         self.read(|c| {
             c.prepare_cached(&format!(
                 "SELECT {PARTNER_COLUMNS} FROM partners WHERE tenant_id = ?1"
@@ -80,7 +81,7 @@ impl PartnerStore for SqliteStore {
         })
     }
 
-    async fn app(&self, client_id: &str) -> StoreResult<Option<AppRecord>> {
+    async fn app(&self, client_id: &ClientId) -> StoreResult<Option<AppRecord>> {
         self.read(|c| {
             c.prepare_cached(&format!(
                 "SELECT {APP_COLUMNS} FROM apps WHERE client_id = ?1"
@@ -90,7 +91,7 @@ impl PartnerStore for SqliteStore {
         })
     }
 
-    async fn apps_of(&self, tenant_id: &str) -> StoreResult<Vec<AppRecord>> {
+    async fn apps_of(&self, tenant_id: &TenantId) -> StoreResult<Vec<AppRecord>> {
         self.read(|c| {
             let mut s = c
                 .prepare_cached(&format!(
@@ -112,7 +113,7 @@ impl PartnerStore for SqliteStore {
         })
     }
 
-    async fn users_of(&self, tenant_id: &str) -> StoreResult<Vec<UserRecord>> {
+    async fn users_of(&self, tenant_id: &TenantId) -> StoreResult<Vec<UserRecord>> {
         self.read(|c| {
             let mut s = c
                 .prepare_cached(&format!(
@@ -126,9 +127,9 @@ impl PartnerStore for SqliteStore {
 
     async fn principal(
         &self,
-        tenant_id: &str,
-        client_id: &str,
-        user_id: Option<&str>,
+        tenant_id: &TenantId,
+        client_id: &ClientId,
+        user_id: Option<&UserId>,
     ) -> StoreResult<Option<Principal>> {
         // One statement, so one read transaction: this runs on every API request.
         let sql = "SELECT p.tenant_id, p.name, p.mpn_id, p.kind, p.customer_cap, p.domain, \
@@ -142,7 +143,7 @@ impl PartnerStore for SqliteStore {
                     s.query_row(params![tenant_id, client_id, user_id], |r| {
                         let partner = rows::partner(r)?;
                         let app_known: bool = r.get(6)?;
-                        let object_id: Option<String> = r.get(7)?;
+                        let object_id: Option<UserId> = r.get(7)?;
                         let user = match object_id {
                             Some(object_id) => Some(UserRecord {
                                 object_id,
@@ -165,7 +166,7 @@ impl PartnerStore for SqliteStore {
         })
     }
 
-    async fn delete_app(&self, client_id: &str) -> StoreResult<bool> {
+    async fn delete_app(&self, client_id: &ClientId) -> StoreResult<bool> {
         let client_id = client_id.to_owned();
         self.write(move |tx| {
             let n = tx
@@ -176,7 +177,7 @@ impl PartnerStore for SqliteStore {
         .await
     }
 
-    async fn delete_user(&self, object_id: &str) -> StoreResult<bool> {
+    async fn delete_user(&self, object_id: &UserId) -> StoreResult<bool> {
         let object_id = object_id.to_owned();
         self.write(move |tx| {
             let n = tx
@@ -187,7 +188,7 @@ impl PartnerStore for SqliteStore {
         .await
     }
 
-    async fn link_partners(&self, provider: &str, reseller: &str) -> StoreResult<()> {
+    async fn link_partners(&self, provider: &TenantId, reseller: &TenantId) -> StoreResult<()> {
         let (provider, reseller) = (provider.to_owned(), reseller.to_owned());
         self.write(move |tx| {
             for id in [provider.as_str(), reseller.as_str()] {
@@ -209,7 +210,7 @@ impl PartnerStore for SqliteStore {
         .await
     }
 
-    async fn partner_links(&self, tenant_id: &str) -> StoreResult<Vec<PartnerLink>> {
+    async fn partner_links(&self, tenant_id: &TenantId) -> StoreResult<Vec<PartnerLink>> {
         self.read(|c| {
             let cols = PARTNER_COLUMNS
                 .split(", ")

@@ -6,6 +6,7 @@ use rusqlite::params;
 use super::rows::{self, to_json, PARTNER_COLUMNS};
 use super::{map_err, SqliteStore};
 use crate::error::{StoreError, StoreResult};
+use crate::ids::*;
 use crate::model::{fold, ExportCustomer, ExportRelation, PartnerRecord};
 use crate::PortableStore;
 
@@ -107,7 +108,7 @@ impl PortableStore for SqliteStore {
                             .and_then(|rows| rows.collect())
                             .map_err(map_err)?;
                         Ok(ExportCustomer {
-                            id,
+                            id: CustomerId::from_stored(id),
                             commerce_id,
                             domain,
                             custom_domains: serde_json::from_str(&domains)
@@ -118,7 +119,7 @@ impl PortableStore for SqliteStore {
                                 .map_err(|e| corrupt("billing", e))?,
                             etag,
                             admin_password_hash: hash,
-                            associated_partner_id: associated,
+                            associated_partner_id: associated.map(TenantId::from_stored),
                             relations,
                         })
                     },

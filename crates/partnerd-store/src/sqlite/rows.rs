@@ -3,6 +3,7 @@
 use rusqlite::Row;
 
 use crate::error::{StoreError, StoreResult};
+use crate::ids::*;
 use crate::model::*;
 
 pub(super) const PARTNER_COLUMNS: &str = "tenant_id, name, mpn_id, kind, customer_cap, domain";
@@ -50,14 +51,14 @@ pub(super) const CUSTOMER_COLUMNS: &str =
 /// Raw columns; JSON parsing happens outside rusqlite's error type.
 pub(super) struct CustomerRow {
     seq: i64,
-    id: String,
+    id: CustomerId,
     commerce_id: String,
     domain: String,
     custom_domains: String,
     company: String,
     billing: String,
     etag: i64,
-    associated_partner_id: Option<String>,
+    associated_partner_id: Option<TenantId>,
     role: Option<String>,
     delegated_access: Option<bool>,
 }

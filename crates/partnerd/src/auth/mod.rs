@@ -1,9 +1,15 @@
-//! Identity: minting access and ID tokens and authenticating API callers.
+//! Tokens: verifying them, minting access and ID tokens, and the signing keys, JWTs, claims,
+//! clouds and password lockout behind both. Nothing here speaks HTTP: a refusal is an
+//! [`AuthError`], and [`crate::http::error`] maps each to the contract's answer. Reading the
+//! `Authorization` header and resolving the token's partner, app and user is the
+//! [`crate::http::Caller`] extractor's job.
 //!
-//! A bearer token is verified once (signature, audience, issuer, lifetime) and its claims are
-//! cached by the token's hash until it expires; the partner, app and user it names are looked
-//! up in the store on every request, so a partner created by the CLI is usable at once, and a
-//! retired signing key stops validating within seconds.
+//! A bearer token is verified once (signature, audience, issuer, lifetime, against the
+//! store's clock) and its claims are cached by the token's hash until it expires. What the
+//! store says of the partner, app and user it names is cached for only [`PRINCIPAL_TTL`]: a
+//! miss always asks the store, so a partner created by the CLI is usable at once, and a
+//! deleted app or user stops working within seconds. Signing keys are reloaded from the store
+//! when stale, so a key retired on any node stops validating within seconds too.
 
 pub mod claims;
 pub mod cloud;
@@ -11,20 +17,39 @@ pub mod jwt;
 pub mod keys;
 pub mod lockout;
 
+/// Why a token does not authenticate its bearer; the HTTP layer maps each to the contract's
+/// answer.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The token is malformed, forged, expired, or names no known partner, app or user.
+    #[error("{0}")]
+    Invalid(String),
+    /// The token is for the retired Azure AD Graph audience.
+    #[error("the token's audience is retired")]
+    RetiredAudience,
+    /// An app+user token without multi-factor authentication.
+    #[error("the token carries no multi-factor authentication")]
+    MfaRequired,
+    /// The store could not answer.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AuthError {
+    /// An invalid token, with a description for the caller.
+    pub fn invalid(description: impl Into<String>) -> Self {
+        Self::Invalid(description.into())
+    }
+}
+
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
-use partnerd_store::{AppRecord, PartnerRecord, Principal, UserRecord};
+use partnerd_store::{AppRecord, PartnerRecord, Principal, StoreError, UserRecord};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use crate::clock::now_secs;
 use crate::config::{AuthMode, Settings};
-use crate::error::ApiError;
 use crate::state::AppState;
 use claims::Claims;
 use keys::KeyRing;
@@ -32,23 +57,12 @@ use keys::KeyRing;
 /// Clock skew tolerated on `nbf` and `exp`.
 pub const SKEW_SECS: i64 = 300;
 
-/// The authenticated caller of an API operation.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    /// The partner the token belongs to.
-    pub partner: Arc<PartnerRecord>,
-    /// Client id of the app.
-    pub app_id: String,
-    /// The signed-in user, for app+user tokens.
-    pub user: Option<Arc<UserRecord>>,
-}
-
 /// What the store said about a token's subject, shared by the requests that reuse it.
 #[derive(Debug, Clone)]
-struct CachedPrincipal {
-    partner: Arc<PartnerRecord>,
-    app_known: bool,
-    user: Option<Arc<UserRecord>>,
+pub(crate) struct CachedPrincipal {
+    pub(crate) partner: Arc<PartnerRecord>,
+    pub(crate) app_known: bool,
+    pub(crate) user: Option<Arc<UserRecord>>,
 }
 
 impl From<Principal> for CachedPrincipal {
@@ -57,16 +71,6 @@ impl From<Principal> for CachedPrincipal {
             partner: Arc::new(p.partner),
             app_known: p.app_known,
             user: p.user.map(Arc::new),
-        }
-    }
-}
-
-impl Caller {
-    /// Fails with 403/2032 unless the caller is app+user.
-    pub fn require_user(&self) -> Result<(), ApiError> {
-        match self.user {
-            Some(_) => Ok(()),
-            None => Err(ApiError::app_only_forbidden()),
         }
     }
 }
@@ -110,7 +114,7 @@ impl TokenCache {
         }
     }
 
-    fn principal(&self, key: &[u8; 32]) -> Option<CachedPrincipal> {
+    pub(crate) fn principal(&self, key: &[u8; 32]) -> Option<CachedPrincipal> {
         let entries = self.principals.read().ok()?;
         entries
             .get(key)
@@ -118,7 +122,7 @@ impl TokenCache {
             .map(|(p, _)| p.clone())
     }
 
-    fn put_principal(&self, key: [u8; 32], principal: CachedPrincipal) {
+    pub(crate) fn put_principal(&self, key: [u8; 32], principal: CachedPrincipal) {
         if let Ok(mut entries) = self.principals.write() {
             if entries.len() >= CACHE_CAPACITY {
                 entries.clear();
@@ -129,25 +133,25 @@ impl TokenCache {
 }
 
 /// Checks everything but the signature and the store: audience, issuer, lifetime.
-pub fn check_claims(claims: &Claims, settings: &Settings, now: i64) -> Result<(), ApiError> {
+pub fn check_claims(claims: &Claims, settings: &Settings, now: i64) -> Result<(), AuthError> {
     if cloud::is_retired_audience(&claims.aud) {
-        return Err(ApiError::retired_audience());
+        return Err(AuthError::RetiredAudience);
     }
     if !settings.cloud.is_api_audience(&claims.aud) {
-        return Err(ApiError::unauthorized(
+        return Err(AuthError::invalid(
             "The token audience is not the Partner Center API.",
         ));
     }
     if claims.iss != settings.cloud.issuer(&claims.tid) {
-        return Err(ApiError::unauthorized(
+        return Err(AuthError::invalid(
             "The token issuer is not valid for its tenant.",
         ));
     }
     if claims.exp + SKEW_SECS <= now {
-        return Err(ApiError::unauthorized("The token has expired."));
+        return Err(AuthError::invalid("The token has expired."));
     }
     if claims.nbf - SKEW_SECS > now {
-        return Err(ApiError::unauthorized("The token is not valid yet."));
+        return Err(AuthError::invalid("The token is not valid yet."));
     }
     Ok(())
 }
@@ -158,12 +162,12 @@ pub async fn verified_claims(
     token: &str,
     key: [u8; 32],
     state: &AppState,
-) -> Result<Arc<Claims>, ApiError> {
-    let now = now_secs();
+) -> Result<Arc<Claims>, AuthError> {
+    let now = state.clock.now_secs();
     let settings = &state.settings;
     if settings.auth == AuthMode::Claims {
         let claims = jwt::decode_any(token).map_err(|reason| {
-            ApiError::unauthorized(format!("The access token is not valid: {reason}."))
+            AuthError::invalid(format!("The access token is not valid: {reason}."))
         })?;
         check_claims(&claims, settings, now)?;
         return Ok(Arc::new(claims));
@@ -175,10 +179,10 @@ pub async fn verified_claims(
         }
     }
     let (kid, _) = jwt::decode_unverified(token).map_err(|reason| {
-        ApiError::unauthorized(format!("The access token is not valid: {reason}."))
+        AuthError::invalid(format!("The access token is not valid: {reason}."))
     })?;
     let claims = jwt::verify(token, &state.keys).await.map_err(|reason| {
-        ApiError::unauthorized(format!("The access token is not valid: {reason}."))
+        AuthError::invalid(format!("The access token is not valid: {reason}."))
     })?;
     check_claims(&claims, settings, now)?;
     let claims = Arc::new(claims);
@@ -186,114 +190,15 @@ pub async fn verified_claims(
     Ok(claims)
 }
 
-fn bearer(parts: &Parts) -> Result<&str, ApiError> {
-    let value = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| {
-            ApiError::unauthorized(
-                "Partner token missing in request context: send Authorization: Bearer <token>.",
-            )
-        })?;
-    let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
-    let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-        return Err(ApiError::unauthorized(
-            "The Authorization header must carry a Bearer token.",
-        ));
-    }
-    Ok(token)
-}
-
-/// The caller under `--auth off`: the oldest partner's first app and user.
-async fn bootstrap_caller(state: &AppState) -> Result<Caller, ApiError> {
-    let partner = state
-        .store
-        .first_partner()
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("There is no partner to act as."))?;
-    let app = state
-        .store
-        .apps_of(&partner.tenant_id)
-        .await?
-        .into_iter()
-        .next();
-    let user = state
-        .store
-        .users_of(&partner.tenant_id)
-        .await?
-        .into_iter()
-        .next();
-    Ok(Caller {
-        app_id: app.map(|a| a.client_id).unwrap_or_default(),
-        user: user.map(Arc::new),
-        partner: Arc::new(partner),
-    })
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts)?;
-        if state.settings.auth == AuthMode::Off {
-            return bootstrap_caller(state).await;
-        }
-        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let claims = verified_claims(token, key, state).await?;
-        let principal = match state.tokens.principal(&key) {
-            Some(p) => p,
-            None => {
-                let user_id = claims.is_app_user().then_some(claims.oid.as_str());
-                let p = state
-                    .store
-                    .principal(&claims.tid, &claims.appid, user_id)
-                    .await?
-                    .ok_or_else(|| {
-                        ApiError::unauthorized("The token's tenant is not a known partner.")
-                    })?;
-                let p = CachedPrincipal::from(p);
-                state.tokens.put_principal(key, p.clone());
-                p
-            }
-        };
-        if !principal.app_known {
-            return Err(ApiError::unauthorized(
-                "The token's application is not registered with the partner.",
-            ));
-        }
-        if claims.is_app_user() {
-            if principal.user.is_none() {
-                return Err(ApiError::unauthorized(
-                    "The token's user does not exist in the partner tenant.",
-                ));
-            }
-            if !claims.has_mfa() {
-                return Err(ApiError::mfa_required());
-            }
-        }
-        tracing::Span::current().record("partner", principal.partner.tenant_id.as_str());
-        if let Some(slot) = parts.extensions.get::<crate::ops::layer::PartnerSlot>() {
-            let _ = slot.0.set(principal.partner.tenant_id.clone());
-        }
-        Ok(Caller {
-            partner: principal.partner,
-            app_id: claims.appid.clone(),
-            user: principal.user,
-        })
-    }
-}
-
-/// Mints an access token for an app, and for a user when one is given.
+/// Mints an access token for an app, and for a user when one is given, issued at `now`.
 pub fn mint(
+    now: i64,
     keys: &KeyRing,
     settings: &Settings,
     audience: &str,
     app: &AppRecord,
     user: Option<&UserRecord>,
 ) -> Result<(String, Claims), String> {
-    let now = now_secs();
     let tenant = &app.tenant_id;
     let mut claims = Claims {
         aud: audience.to_owned(),
@@ -301,14 +206,14 @@ pub fn mint(
         iat: now,
         nbf: now,
         exp: now + settings.access_token_secs,
-        appid: app.client_id.clone(),
+        appid: app.client_id.to_string(),
         appidacr: Some("1".to_owned()),
         amr: None,
         idtyp: Some("app".to_owned()),
-        oid: app.client_id.clone(),
+        oid: app.client_id.to_string(),
         scp: None,
-        sub: app.client_id.clone(),
-        tid: tenant.clone(),
+        sub: app.client_id.to_string(),
+        tid: tenant.to_string(),
         upn: None,
         unique_name: None,
         uti: uuid::Uuid::new_v4().simple().to_string(),
@@ -321,8 +226,8 @@ pub fn mint(
         }
         claims.amr = Some(amr);
         claims.idtyp = Some("user".to_owned());
-        claims.oid = user.object_id.clone();
-        claims.sub = user.object_id.clone();
+        claims.oid = user.object_id.to_string();
+        claims.sub = user.object_id.to_string();
         claims.scp = Some("user_impersonation".to_owned());
         claims.upn = Some(user.upn.clone());
         claims.unique_name = Some(user.upn.clone());
@@ -349,8 +254,9 @@ struct IdClaims<'a> {
     nonce: Option<&'a str>,
 }
 
-/// Mints an ID token for a user signed in to an app.
+/// Mints an ID token for a user signed in to an app, issued at `now`.
 pub fn mint_id_token(
+    now: i64,
     keys: &KeyRing,
     settings: &Settings,
     issuer: &str,
@@ -358,7 +264,6 @@ pub fn mint_id_token(
     user: &UserRecord,
     nonce: Option<&str>,
 ) -> Result<String, String> {
-    let now = now_secs();
     let name = user.upn.split('@').next().unwrap_or(&user.upn);
     let claims = IdClaims {
         aud: &app.client_id,

@@ -4,7 +4,6 @@
 //! always advertise the tenant id (even when the path named a domain), because clients such
 //! as MSAL take the tenant of the token endpoint as the account's realm.
 
-use crate::path_param::Segment;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -12,6 +11,7 @@ use axum::Json;
 use serde::Serialize;
 
 use super::{base_url, resolve_tenant, TenantRef};
+use crate::http::params::Segment;
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -36,7 +36,7 @@ struct OpenIdConfiguration {
 
 async fn configuration(state: &AppState, headers: &HeaderMap, tenant: &str, v2: bool) -> Response {
     let tenant_id = match resolve_tenant(state, tenant, true).await {
-        Ok(TenantRef::Partner(p)) => p.tenant_id,
+        Ok(TenantRef::Partner(p)) => p.tenant_id.into_string(),
         Ok(TenantRef::Any) => tenant.to_owned(),
         Err(e) => return e.into_response(),
     };

@@ -8,7 +8,9 @@
 use axum::response::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use partnerd_store::{AppRecord, GrantRecord, UserRecord};
+use partnerd_store::{
+    AppRecord, ClientId, GrantKind, GrantRecord, GrantSwap, TenantId, UserId, UserRecord,
+};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -17,7 +19,6 @@ use super::{
     authenticate_client, grant_key, resolve_tenant, respond, target, ClientAuth, Endpoint,
     EntraError, Form, Issue, Target,
 };
-use crate::clock::now_secs;
 use crate::state::AppState;
 
 /// Lifetime of authorization codes.
@@ -49,12 +50,12 @@ pub struct GrantPayload {
     /// Where it stands.
     pub state: GrantState,
     /// Client id it was issued to.
-    pub client: String,
+    pub client: ClientId,
     /// Tenant id it belongs to, empty while a device code may still go to any tenant.
     pub tenant: String,
     /// The user's object id, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<UserId>,
     /// Audience and scope of the tokens it yields.
     pub target: Target,
     /// Endpoint shape it was issued on.
@@ -75,9 +76,7 @@ pub struct GrantPayload {
 
 impl GrantPayload {
     fn json(&self) -> Result<String, EntraError> {
-        serde_json::to_string(self).map_err(|e| {
-            EntraError::bad_request("server_error", 90033, format!("grant encoding failed: {e}"))
-        })
+        serde_json::to_string(self).map_err(EntraError::grant_encoding_failed)
     }
 }
 
@@ -90,45 +89,34 @@ fn new_secret(prefix: &str) -> String {
 
 async fn store_grant(
     state: &AppState,
-    kind: &str,
+    kind: GrantKind,
     key: String,
     payload: &GrantPayload,
     lifetime: i64,
 ) -> Result<(), EntraError> {
-    state
+    Ok(state
         .store
         .put_grant(GrantRecord {
-            kind: kind.to_owned(),
+            kind,
             key,
             payload: payload.json()?,
-            expires_at: now_secs() + lifetime,
+            expires_at: state.clock.now_secs() + lifetime,
         })
-        .await
-        .map_err(|e| EntraError::unavailable(&e))
+        .await?)
 }
 
 /// A grant, its payload, and whether it has expired.
 async fn load(
     state: &AppState,
-    kind: &str,
+    kind: GrantKind,
     key: &str,
 ) -> Result<Option<(GrantRecord, GrantPayload, bool)>, EntraError> {
-    let Some(record) = state
-        .store
-        .grant(kind, key)
-        .await
-        .map_err(|e| EntraError::unavailable(&e))?
-    else {
+    let Some(record) = state.store.grant(kind, key).await? else {
         return Ok(None);
     };
-    let payload: GrantPayload = serde_json::from_str(&record.payload).map_err(|e| {
-        EntraError::bad_request(
-            "server_error",
-            90033,
-            format!("stored grant unreadable: {e}"),
-        )
-    })?;
-    let expired = record.expires_at <= now_secs();
+    let payload: GrantPayload =
+        serde_json::from_str(&record.payload).map_err(EntraError::grant_unreadable)?;
+    let expired = record.expires_at <= state.clock.now_secs();
     Ok(Some((record, payload, expired)))
 }
 
@@ -138,11 +126,17 @@ async fn advance(
     record: &GrantRecord,
     next: GrantPayload,
 ) -> Result<bool, EntraError> {
-    state
+    Ok(state
         .store
-        .swap_grant(&record.kind, &record.key, &record.payload, &next.json()?)
-        .await
-        .map_err(|e| EntraError::unavailable(&e))
+        .swap_grant(
+            record.kind,
+            &record.key,
+            GrantSwap {
+                expected: &record.payload,
+                new: &next.json()?,
+            },
+        )
+        .await?)
 }
 
 /// Marks a single-use grant redeemed; `already` is the error when another request redeemed it
@@ -165,31 +159,19 @@ async fn redeem(
 }
 
 async fn user_of(state: &AppState, payload: &GrantPayload) -> Result<UserRecord, EntraError> {
-    let oid = payload.user.as_deref().unwrap_or_default();
-    let users = state
-        .store
-        .users_of(&payload.tenant)
-        .await
-        .map_err(|e| EntraError::unavailable(&e))?;
+    let users = match TenantId::parse(&payload.tenant) {
+        Ok(tenant) => state.store.users_of(&tenant).await?,
+        Err(_) => Vec::new(),
+    };
     users
         .into_iter()
-        .find(|u| u.object_id == oid)
-        .ok_or_else(|| {
-            EntraError::bad_request(
-                "invalid_grant",
-                50034,
-                "The user of this grant no longer exists.",
-            )
-        })
+        .find(|u| Some(&u.object_id) == payload.user.as_ref())
+        .ok_or_else(EntraError::grant_user_gone)
 }
 
 fn check_client(payload: &GrantPayload, app: &AppRecord, what: &str) -> Result<(), EntraError> {
     if payload.client != app.client_id {
-        return Err(EntraError::bad_request(
-            "invalid_grant",
-            70000,
-            format!("The provided {what} was issued to another client."),
-        ));
+        return Err(EntraError::issued_to_another_client(what));
     }
     Ok(())
 }
@@ -206,7 +188,7 @@ pub async fn issue_refresh_token(
     let payload = GrantPayload {
         state: GrantState::Active,
         client: app.client_id.clone(),
-        tenant: user.tenant_id.clone(),
+        tenant: user.tenant_id.to_string(),
         user: Some(user.object_id.clone()),
         target: target.clone(),
         endpoint,
@@ -217,7 +199,7 @@ pub async fn issue_refresh_token(
     };
     store_grant(
         state,
-        "refresh",
+        GrantKind::Refresh,
         grant_key(&token),
         &payload,
         state.settings.refresh_token_secs,
@@ -236,26 +218,19 @@ pub async fn redeem_refresh_token(
 ) -> Result<Response, EntraError> {
     let tenant = resolve_tenant(state, tenant, true).await?;
     let token = form.require("refresh_token")?;
-    let invalid = |m: &str| EntraError::bad_request("invalid_grant", 70000, m.to_owned());
-    let (record, payload, expired) = load(state, "refresh", &grant_key(token))
+    let (record, payload, expired) = load(state, GrantKind::Refresh, &grant_key(token))
         .await?
-        .ok_or_else(|| invalid("The provided value for 'refresh_token' is not valid."))?;
+        .ok_or_else(|| EntraError::grant_not_valid("refresh_token"))?;
     if !tenant.admits(&payload.tenant) {
-        return Err(invalid("The refresh token was issued in another tenant."));
+        return Err(EntraError::issued_in_another_tenant("refresh token"));
     }
     let app = authenticate_client(state, form, &payload.tenant, ClientAuth::SecretIfSent).await?;
     check_client(&payload, &app, "refresh token")?;
     if payload.state != GrantState::Active {
-        return Err(invalid(
-            "The refresh token has already been used; refresh tokens are rotated on use.",
-        ));
+        return Err(EntraError::refresh_token_reused());
     }
     if expired {
-        return Err(EntraError::bad_request(
-            "invalid_grant",
-            700082,
-            "The refresh token has expired due to inactivity.",
-        ));
+        return Err(EntraError::refresh_token_expired());
     }
     // A new audience or scope may be asked for; otherwise the grant's own is used.
     let wanted = match endpoint {
@@ -264,10 +239,7 @@ pub async fn redeem_refresh_token(
         _ => payload.target.clone(),
     };
     let user = user_of(state, &payload).await?;
-    redeem(state, &record, &payload, || {
-        invalid("The refresh token has already been used; refresh tokens are rotated on use.")
-    })
-    .await?;
+    redeem(state, &record, &payload, EntraError::refresh_token_reused).await?;
     let target = Target {
         offline: true,
         ..wanted
@@ -289,7 +261,14 @@ pub async fn redeem_refresh_token(
 /// Stores an authorization code for a signed-in user and returns it.
 pub async fn issue_code(state: &AppState, payload: GrantPayload) -> Result<String, EntraError> {
     let code = new_secret("pdac");
-    store_grant(state, "code", grant_key(&code), &payload, CODE_SECS).await?;
+    store_grant(
+        state,
+        GrantKind::Code,
+        grant_key(&code),
+        &payload,
+        CODE_SECS,
+    )
+    .await?;
     Ok(code)
 }
 
@@ -311,22 +290,11 @@ pub async fn redeem_code(
 ) -> Result<Response, EntraError> {
     let tenant = resolve_tenant(state, tenant, true).await?;
     let code = form.require("code")?;
-    let (record, payload, expired) =
-        load(state, "code", &grant_key(code))
-            .await?
-            .ok_or_else(|| {
-                EntraError::bad_request(
-                    "invalid_grant",
-                    70000,
-                    "The provided value for 'code' is not valid.",
-                )
-            })?;
+    let (record, payload, expired) = load(state, GrantKind::Code, &grant_key(code))
+        .await?
+        .ok_or_else(|| EntraError::grant_not_valid("code"))?;
     if !tenant.admits(&payload.tenant) {
-        return Err(EntraError::bad_request(
-            "invalid_grant",
-            70000,
-            "The code was issued in another tenant.",
-        ));
+        return Err(EntraError::issued_in_another_tenant("code"));
     }
     // A public client proves itself with PKCE instead of a secret.
     let auth = if payload.challenge.is_some() {
@@ -337,41 +305,22 @@ pub async fn redeem_code(
     let app = authenticate_client(state, form, &payload.tenant, auth).await?;
     check_client(&payload, &app, "code")?;
     if payload.state != GrantState::Active {
-        return Err(EntraError::bad_request(
-            "invalid_grant",
-            54005,
-            "OAuth2 Authorization code was already redeemed, please retry with a new valid code.",
-        ));
+        return Err(EntraError::code_redeemed());
     }
     if expired {
-        return Err(EntraError::bad_request(
-            "invalid_grant",
-            70008,
-            "The provided authorization code has expired.",
-        ));
+        return Err(EntraError::code_expired());
     }
     if form.get("redirect_uri") != payload.redirect_uri.as_deref() {
-        return Err(EntraError::bad_request(
-            "invalid_grant",
-            50011,
-            "The redirect URI does not match the one the code was issued for.",
-        ));
+        return Err(EntraError::redirect_uri_mismatch());
     }
     if let Some((challenge, method)) = &payload.challenge {
         let verifier = form.get("code_verifier").unwrap_or_default();
         if !pkce_matches(verifier, challenge, method) {
-            return Err(EntraError::bad_request("invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request."));
+            return Err(EntraError::pkce_mismatch());
         }
     }
     let user = user_of(state, &payload).await?;
-    redeem(state, &record, &payload, || {
-        EntraError::bad_request(
-            "invalid_grant",
-            54005,
-            "OAuth2 Authorization code was already redeemed, please retry with a new valid code.",
-        )
-    })
-    .await?;
+    redeem(state, &record, &payload, EntraError::code_redeemed).await?;
     let nonce = payload.nonce.clone();
     respond(
         state,
@@ -420,18 +369,24 @@ pub async fn issue_device_code(
         user_code: Some(user_code.clone()),
         ..payload
     };
-    store_grant(state, "device", key.clone(), &payload, DEVICE_CODE_SECS).await?;
+    store_grant(
+        state,
+        GrantKind::Device,
+        key.clone(),
+        &payload,
+        DEVICE_CODE_SECS,
+    )
+    .await?;
     let pointer = serde_json::json!({"device": key}).to_string();
     state
         .store
         .put_grant(GrantRecord {
-            kind: "user_code".to_owned(),
+            kind: GrantKind::UserCode,
             key: fold_user_code(&user_code),
             payload: pointer,
-            expires_at: now_secs() + DEVICE_CODE_SECS,
+            expires_at: state.clock.now_secs() + DEVICE_CODE_SECS,
         })
-        .await
-        .map_err(|e| EntraError::unavailable(&e))?;
+        .await?;
     Ok((device_code, user_code))
 }
 
@@ -442,35 +397,24 @@ pub async fn decide_device_code(
     user: &UserRecord,
     approve: bool,
 ) -> Result<(), EntraError> {
-    let invalid = || {
-        EntraError::bad_request(
-            "invalid_grant",
-            70000,
-            "That code is not valid, or has expired or been used.",
-        )
-    };
+    let invalid = EntraError::user_code_not_valid;
     let pointer = state
         .store
-        .grant("user_code", &fold_user_code(user_code))
-        .await
-        .map_err(|e| EntraError::unavailable(&e))?
+        .grant(GrantKind::UserCode, &fold_user_code(user_code))
+        .await?
         .ok_or_else(invalid)?;
     let device_key = serde_json::from_str::<serde_json::Value>(&pointer.payload)
         .ok()
         .and_then(|v| v["device"].as_str().map(str::to_owned))
         .ok_or_else(invalid)?;
-    let (record, payload, expired) = load(state, "device", &device_key)
+    let (record, payload, expired) = load(state, GrantKind::Device, &device_key)
         .await?
         .ok_or_else(invalid)?;
     if expired || payload.state != GrantState::Pending {
         return Err(invalid());
     }
-    if !payload.tenant.is_empty() && payload.tenant != user.tenant_id {
-        return Err(EntraError::bad_request(
-            "invalid_grant",
-            50034,
-            "The user does not belong to the tenant this code was issued for.",
-        ));
+    if !payload.tenant.is_empty() && user.tenant_id != payload.tenant.as_str() {
+        return Err(EntraError::user_in_another_tenant());
     }
     let next = GrantPayload {
         state: if approve {
@@ -478,7 +422,7 @@ pub async fn decide_device_code(
         } else {
             GrantState::Declined
         },
-        tenant: user.tenant_id.clone(),
+        tenant: user.tenant_id.to_string(),
         user: Some(user.object_id.clone()),
         ..payload.clone()
     };
@@ -502,72 +446,34 @@ pub async fn redeem_device_code(
         .get("device_code")
         .or_else(|| form.get("code"))
         .ok_or_else(|| EntraError::missing("device_code"))?;
-    let (record, payload, expired) =
-        load(state, "device", &grant_key(code))
-            .await?
-            .ok_or_else(|| {
-                EntraError::bad_request(
-                    "invalid_grant",
-                    70000,
-                    "The provided value for 'device_code' is not valid.",
-                )
-            })?;
+    let (record, payload, expired) = load(state, GrantKind::Device, &grant_key(code))
+        .await?
+        .ok_or_else(|| EntraError::grant_not_valid("device_code"))?;
     let (client_id, _) = form.client()?;
-    if client_id != payload.client {
-        return Err(EntraError::bad_request(
-            "invalid_grant",
-            70000,
-            "The device code was issued to another client.",
-        ));
+    if payload.client != client_id.as_str() {
+        return Err(EntraError::device_code_to_another_client());
     }
     if payload.state == GrantState::Redeemed {
-        return Err(EntraError::bad_request(
-            "invalid_grant",
-            54005,
-            "The device code has already been redeemed.",
-        ));
+        return Err(EntraError::device_code_redeemed());
     }
     if expired {
-        return Err(EntraError::bad_request(
-            "expired_token",
-            70020,
-            "The device code has expired: the user did not sign in in time.",
-        ));
+        return Err(EntraError::device_code_expired());
     }
     match payload.state {
         GrantState::Pending => {
-            return Err(EntraError::bad_request(
-                "authorization_pending",
-                70016,
-                "The user has not yet signed in with the code.",
-            ));
+            return Err(EntraError::authorization_pending());
         }
         GrantState::Declined => {
-            return Err(EntraError::bad_request(
-                "authorization_declined",
-                70000,
-                "The user declined the sign-in.",
-            ));
+            return Err(EntraError::authorization_declined());
         }
         _ => {}
     }
     if !tenant.admits(&payload.tenant) {
-        return Err(EntraError::bad_request(
-            "invalid_grant",
-            70000,
-            "The device code was issued in another tenant.",
-        ));
+        return Err(EntraError::issued_in_another_tenant("device code"));
     }
     let app = authenticate_client(state, form, &payload.tenant, ClientAuth::SecretIfSent).await?;
     let user = user_of(state, &payload).await?;
-    redeem(state, &record, &payload, || {
-        EntraError::bad_request(
-            "invalid_grant",
-            54005,
-            "The device code has already been redeemed.",
-        )
-    })
-    .await?;
+    redeem(state, &record, &payload, EntraError::device_code_redeemed).await?;
     respond(
         state,
         Issue {

@@ -14,23 +14,23 @@ pub mod error;
 pub mod grants;
 pub mod pages;
 
-use crate::path_param::Segment;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use partnerd_store::{AppRecord, PartnerRecord, UserRecord};
+use partnerd_store::{AppRecord, ClientId, PartnerRecord, TenantId, UserRecord};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::auth::{mint, mint_id_token};
+use crate::http::params::Segment;
 use crate::identity::verify_secret;
 use crate::state::AppState;
 pub use error::EntraError;
@@ -143,7 +143,7 @@ pub enum TenantRef {
 
 impl TenantRef {
     /// The tenant id, unless any tenant goes.
-    pub fn id(&self) -> Option<&str> {
+    pub fn id(&self) -> Option<&TenantId> {
         match self {
             Self::Partner(p) => Some(&p.tenant_id),
             Self::Any => None,
@@ -165,18 +165,13 @@ pub async fn resolve_tenant(
     if allow_any && matches!(tenant, "common" | "organizations") {
         return Ok(TenantRef::Any);
     }
-    let found = if uuid::Uuid::parse_str(tenant).is_ok() {
-        state.store.partner(tenant).await
-    } else {
-        state.store.partner_by_domain(tenant).await
+    let found = match TenantId::parse(tenant) {
+        Ok(id) => state.store.partner(&id).await,
+        Err(_) => state.store.partner_by_domain(tenant).await,
     };
-    match found.map_err(|e| EntraError::unavailable(&e))? {
+    match found? {
         Some(p) => Ok(TenantRef::Partner(p)),
-        None => Err(EntraError::bad_request(
-            "invalid_request",
-            90002,
-            format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
-        )),
+        None => Err(EntraError::tenant_not_found(tenant)),
     }
 }
 
@@ -190,6 +185,15 @@ pub enum ClientAuth {
     SecretIfSent,
 }
 
+/// The app a request's `client_id` names. An id that is not a GUID names no app: it gets
+/// the same answer as an unknown one.
+pub async fn app_named(state: &AppState, client_id: &str) -> Result<Option<AppRecord>, EntraError> {
+    let Ok(id) = ClientId::parse(client_id) else {
+        return Ok(None);
+    };
+    Ok(state.store.app(&id).await?)
+}
+
 /// Finds the app in the tenant and checks its secret.
 pub async fn authenticate_client(
     state: &AppState,
@@ -198,34 +202,15 @@ pub async fn authenticate_client(
     auth: ClientAuth,
 ) -> Result<AppRecord, EntraError> {
     let (client_id, secret) = form.client()?;
-    let app = state
-        .store
-        .app(&client_id)
-        .await
-        .map_err(|e| EntraError::unavailable(&e))?
+    let app = app_named(state, &client_id)
+        .await?
         .filter(|a| a.tenant_id == tenant_id)
-        .ok_or_else(|| {
-            EntraError::bad_request(
-                "unauthorized_client",
-                700016,
-                format!("Application with identifier '{client_id}' was not found in the directory '{tenant_id}'."),
-            )
-        })?;
+        .ok_or_else(|| EntraError::unknown_client_in(&client_id, tenant_id))?;
     match (secret, auth) {
         (Some(secret), _) if verify_secret(&secret, &app.secret_hash) => Ok(app),
         (None, ClientAuth::SecretIfSent) => Ok(app),
-        (None, ClientAuth::Secret) => Err(EntraError::bad_request(
-            "invalid_client",
-            7000218,
-            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-        )
-        .status(StatusCode::UNAUTHORIZED)),
-        (Some(_), _) => Err(EntraError::bad_request(
-            "invalid_client",
-            7000215,
-            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
-        )
-        .status(StatusCode::UNAUTHORIZED)),
+        (None, ClientAuth::Secret) => Err(EntraError::secret_required()),
+        (Some(_), _) => Err(EntraError::invalid_client_secret()),
     }
 }
 
@@ -237,22 +222,14 @@ pub fn check_password(
     source: Option<IpAddr>,
 ) -> Result<(), EntraError> {
     if state.lockout.is_locked(&user.upn, source) {
-        return Err(EntraError::bad_request(
-            "invalid_grant",
-            50053,
-            "Your account is locked because you've tried to sign in too many times with an incorrect user ID or password.",
-        ));
+        return Err(EntraError::account_locked());
     }
     if verify_secret(password, &user.password_hash) {
         state.lockout.succeeded(&user.upn);
         Ok(())
     } else {
         state.lockout.failed(&user.upn, source);
-        Err(EntraError::bad_request(
-            "invalid_grant",
-            50126,
-            "Error validating credentials due to invalid username or password.",
-        ))
+        Err(EntraError::bad_credentials())
     }
 }
 
@@ -265,16 +242,9 @@ pub async fn find_user(
     state
         .store
         .user_by_upn(upn)
-        .await
-        .map_err(|e| EntraError::unavailable(&e))?
+        .await?
         .filter(|u| tenant.admits(&u.tenant_id))
-        .ok_or_else(|| {
-            EntraError::bad_request(
-                "invalid_grant",
-                50034,
-                format!("The user account {upn} does not exist in the directory."),
-            )
-        })
+        .ok_or_else(|| EntraError::user_not_found(upn))
 }
 
 /// What a token is for: its audience and the scope to echo.
@@ -295,19 +265,12 @@ const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "offline_access", "email"];
 /// Reads `resource` (v1) or `scope` (v2) into a target.
 pub fn target(state: &AppState, form: &Form, endpoint: Endpoint) -> Result<Target, EntraError> {
     let cloud = state.settings.cloud;
-    let unknown = |what: &str| {
-        EntraError::bad_request(
-            "invalid_resource",
-            500011,
-            format!("The resource principal named {what} was not found in the tenant."),
-        )
-    };
     match endpoint {
         Endpoint::V1 => {
             let resource = form.require("resource")?;
             let audience = cloud
                 .audience_for(resource)
-                .ok_or_else(|| unknown(resource))?;
+                .ok_or_else(|| EntraError::unknown_resource(resource))?;
             let openid = form
                 .get("scope")
                 .is_some_and(|s| s.split_whitespace().any(|x| x == "openid"));
@@ -327,25 +290,20 @@ pub fn target(state: &AppState, form: &Form, endpoint: Endpoint) -> Result<Targe
                 .filter(|w| !OIDC_SCOPES.contains(w))
                 .collect();
             let [api_scope] = api.as_slice() else {
-                return Err(EntraError::bad_request(
-                    "invalid_scope",
-                    70011,
-                    format!("The provided value for the input parameter 'scope' is not valid: name exactly one {} scope.", cloud.resource()),
-                ));
+                return Err(EntraError::scope_not_one_api(cloud.resource()));
             };
             let (resource, permission) = api_scope
                 .rsplit_once('/')
-                .ok_or_else(|| unknown(api_scope))?;
+                .ok_or_else(|| EntraError::unknown_resource(api_scope))?;
             if !matches!(permission, ".default" | "user_impersonation") {
-                return Err(EntraError::bad_request(
-                    "invalid_scope",
-                    70011,
-                    format!("The scope {api_scope} is not valid: use {}/.default or /user_impersonation.", cloud.resource()),
+                return Err(EntraError::scope_permission_invalid(
+                    api_scope,
+                    cloud.resource(),
                 ));
             }
             let audience = cloud
                 .audience_for(resource)
-                .ok_or_else(|| unknown(resource))?;
+                .ok_or_else(|| EntraError::unknown_resource(resource))?;
             Ok(Target {
                 audience: audience.to_owned(),
                 scope: (*api_scope).to_owned(),
@@ -406,8 +364,7 @@ struct V2Token {
 
 fn minting_failed(e: String) -> EntraError {
     tracing::error!(error = %e, "token minting failed");
-    EntraError::bad_request("server_error", 90033, "The token could not be issued.")
-        .status(StatusCode::INTERNAL_SERVER_ERROR)
+    EntraError::token_not_issued()
 }
 
 /// Mints the tokens of a successful request and renders the response.
@@ -415,6 +372,7 @@ pub async fn respond(state: &AppState, issue: Issue<'_>) -> Result<Response, Ent
     state.keys.refresh_if_stale().await;
     let settings = &state.settings;
     let (access_token, claims) = mint(
+        state.clock.now_secs(),
         &state.keys,
         settings,
         &issue.target.audience,
@@ -439,6 +397,7 @@ pub async fn respond(state: &AppState, issue: Issue<'_>) -> Result<Response, Ent
             };
             id_token = Some(
                 mint_id_token(
+                    state.clock.now_secs(),
                     &state.keys,
                     settings,
                     &issuer,
@@ -550,11 +509,7 @@ async fn token(
             "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => {
                 grants::redeem_device_code(&state, &tenant, &form, endpoint, base).await
             }
-            other => Err(EntraError::bad_request(
-                "unsupported_grant_type",
-                70003,
-                format!("The app requested an unsupported grant type '{other}'."),
-            )),
+            other => Err(EntraError::unsupported_grant_type(other)),
         },
     };
     outcome.unwrap_or_else(|mut e| {
@@ -575,7 +530,7 @@ async fn client_credentials(
     let app = authenticate_client(
         state,
         form,
-        tenant.id().unwrap_or_default(),
+        tenant.id().map(TenantId::as_str).unwrap_or_default(),
         ClientAuth::Secret,
     )
     .await?;

@@ -4,7 +4,6 @@
 //! The pages are plain HTML forms so that a script can complete them too: POST the same
 //! fields a browser would.
 
-use crate::path_param::Segment;
 use std::collections::HashMap;
 
 use axum::body::Bytes;
@@ -16,9 +15,10 @@ use serde::Serialize;
 
 use super::grants::{self, GrantPayload, GrantState, DEVICE_CODE_SECS, DEVICE_POLL_INTERVAL};
 use super::{
-    base_url, check_password, find_user, resolve_tenant, target, Endpoint, EntraError, Form,
-    SourceAddr, TenantRef,
+    app_named, base_url, check_password, find_user, resolve_tenant, target, Endpoint, EntraError,
+    Form, SourceAddr, TenantRef,
 };
+use crate::http::params::Segment;
 use crate::state::AppState;
 
 fn escape(s: &str) -> String {
@@ -94,43 +94,20 @@ async fn check_authorize(
 ) -> Result<(), EntraError> {
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let client_id = get("client_id").ok_or_else(|| EntraError::missing("client_id"))?;
-    state
-        .store
-        .app(client_id)
-        .await
-        .map_err(|e| EntraError::unavailable(&e))?
+    app_named(state, client_id)
+        .await?
         .filter(|a| tenant.admits(&a.tenant_id))
-        .ok_or_else(|| {
-            EntraError::bad_request(
-                "unauthorized_client",
-                700016,
-                format!(
-                    "Application with identifier '{client_id}' was not found in the directory."
-                ),
-            )
-        })?;
+        .ok_or_else(|| EntraError::unknown_client(client_id))?;
     if !get("response_type").is_some_and(|r| r.split_whitespace().any(|t| t == "code")) {
-        return Err(EntraError::bad_request(
-            "unsupported_response_type",
-            70005,
-            "Only response_type=code is supported.",
-        ));
+        return Err(EntraError::unsupported_response_type());
     }
     let redirect = get("redirect_uri").ok_or_else(|| EntraError::missing("redirect_uri"))?;
     if !(redirect.starts_with("http://") || redirect.starts_with("https://")) {
-        return Err(EntraError::bad_request(
-            "invalid_request",
-            50011,
-            "The redirect URI must be an http or https URL.",
-        ));
+        return Err(EntraError::redirect_uri_not_http());
     }
     if let Some(method) = get("code_challenge_method") {
         if !matches!(method, "S256" | "plain") {
-            return Err(EntraError::bad_request(
-                "invalid_request",
-                50148,
-                "code_challenge_method must be S256 or plain.",
-            ));
+            return Err(EntraError::unsupported_challenge_method());
         }
     }
     Ok(())
@@ -182,23 +159,16 @@ pub async fn authorize_submit(
         let target = target(&state, &form, endpoint)?;
         let user = find_user(&state, &tenant, form.require("username")?).await?;
         let client_id = form.require("client_id")?;
-        let app = state
-            .store
-            .app(client_id)
-            .await
-            .map_err(|e| EntraError::unavailable(&e))?;
-        if app.is_none_or(|a| a.tenant_id != user.tenant_id) {
-            return Err(EntraError::bad_request(
-                "unauthorized_client",
-                700016,
-                "The application is not registered in the user's tenant.",
-            ));
-        }
+        let app = app_named(&state, client_id).await?;
+        let app_client_id = match app {
+            Some(a) if a.tenant_id == user.tenant_id => a.client_id,
+            _ => return Err(EntraError::client_not_in_user_tenant()),
+        };
         check_password(&state, &user, form.require("password")?, source)?;
         let payload = GrantPayload {
             state: GrantState::Active,
-            client: client_id.to_owned(),
-            tenant: user.tenant_id.clone(),
+            client: app_client_id,
+            tenant: user.tenant_id.to_string(),
             user: Some(user.object_id.clone()),
             target,
             endpoint,
@@ -272,26 +242,15 @@ pub async fn device_code(
     let outcome = async {
         let tenant = resolve_tenant(&state, &tenant, true).await?;
         let (client_id, _) = form.client()?;
-        state
-            .store
-            .app(&client_id)
-            .await
-            .map_err(|e| EntraError::unavailable(&e))?
+        let app = app_named(&state, &client_id)
+            .await?
             .filter(|a| tenant.admits(&a.tenant_id))
-            .ok_or_else(|| {
-                EntraError::bad_request(
-                    "unauthorized_client",
-                    700016,
-                    format!(
-                        "Application with identifier '{client_id}' was not found in the directory."
-                    ),
-                )
-            })?;
+            .ok_or_else(|| EntraError::unknown_client(&client_id))?;
         let target = target(&state, &form, endpoint)?;
         let payload = GrantPayload {
             state: GrantState::Pending,
-            client: client_id,
-            tenant: tenant.id().unwrap_or_default().to_owned(),
+            client: app.client_id,
+            tenant: tenant.id().map(ToString::to_string).unwrap_or_default(),
             user: None,
             target,
             endpoint,

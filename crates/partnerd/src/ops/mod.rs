@@ -2,14 +2,14 @@
 //!
 //! Each module is self-contained and synchronous: the state lives behind an `Arc` in the
 //! application state, the middleware calls into it on every request, and no lock is ever held
-//! across an `.await`. Wiring into the middleware and the control plane (`/_partnerd/`) lives
-//! elsewhere, so these types can be tested without a server.
+//! across an `.await`. Nothing here speaks HTTP: the operations layer
+//! ([`crate::http::operations`]) and the control plane ([`crate::control`]) wire these types
+//! into requests, so they can be tested without a server.
 
-pub mod control;
 pub mod faults;
 pub mod journal;
-pub mod layer;
 pub mod metrics;
+pub mod redact;
 pub mod throttle;
 
 use std::collections::HashSet;

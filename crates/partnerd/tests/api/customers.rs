@@ -1,10 +1,9 @@
 //! Customers: create, validation, get, PATCH (seed 000), DELETE, domains, relationships.
 
 use partnerd_store::PartnerKind;
+use partnerd_testkit::{assert_fault, customer_body, status_json, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-use crate::common::*;
 
 fn is_guid(v: &Value) -> bool {
     v.as_str().is_some_and(|s| uuid::Uuid::parse_str(s).is_ok())
@@ -624,7 +623,7 @@ async fn indirect_provider_and_reseller() {
     let reseller = s.add_partner("Reseller", PartnerKind::Sandbox, None).await;
     let stranger = s.add_partner("Stranger", PartnerKind::Sandbox, None).await;
     s.store
-        .link_partners(&provider.tenant_id, &reseller.tenant_id)
+        .link_partners(&provider.tenant(), &reseller.tenant())
         .await
         .unwrap();
     let pt = s.user_token().await;

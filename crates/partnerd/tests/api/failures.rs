@@ -1,9 +1,8 @@
 //! Failures of the store reach clients in the contract's shape: 500/990000 without internals
 //! and with the correlation id; 503/990006 with Retry-After when the database is locked.
 
+use partnerd_testkit::{assert_fault, TestServer};
 use reqwest::Method;
-
-use crate::common::*;
 
 #[tokio::test]
 async fn an_unexpected_store_failure_is_a_500_without_internals() {

@@ -3,10 +3,9 @@
 
 use partnerd::auth::cloud::Cloud;
 use partnerd::config::{AuthMode, LockoutPolicy, Settings};
+use partnerd_testkit::{jwt_claims, status_json, token_request, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-use crate::common::*;
 
 const API: &str = "https://api.partnercenter.microsoft.com";
 
@@ -356,7 +355,8 @@ fn url_param(url: &str, name: &str) -> String {
 
 #[tokio::test]
 async fn device_code_flow() {
-    let s = TestServer::start().await;
+    let clock = partnerd_store::ManualClock::new();
+    let s = TestServer::start_with_clock(Settings::default(), clock.clone()).await;
     let p = &s.partner;
     let scope = user_scope();
     let start = || async {
@@ -460,9 +460,7 @@ async fn device_code_flow() {
 
     // Expired.
     let d = start().await;
-    let conn = rusqlite::Connection::open(&s.db_path).unwrap();
-    conn.execute("UPDATE grants SET expires_at = 1 WHERE kind = 'device'", [])
-        .unwrap();
+    clock.advance(d["expires_in"].as_i64().unwrap() + 1);
     let (status, e) = poll(d["device_code"].as_str().unwrap().into()).await;
     assert_eq!(
         (status, e["error"].clone(), e["error_codes"][0].clone()),
@@ -781,7 +779,7 @@ async fn deleted_apps_and_users_lose_access() {
     tokio::time::sleep(partnerd::auth::PRINCIPAL_TTL + std::time::Duration::from_millis(200)).await;
     assert_eq!(api_status(&s, &user_token).await, 401, "deleted user");
     assert_eq!(api_status(&s, &app_token).await, 200);
-    assert!(s.store.delete_app(&s.partner.client_id).await.unwrap());
+    assert!(s.store.delete_app(&s.partner.client()).await.unwrap());
     tokio::time::sleep(partnerd::auth::PRINCIPAL_TTL + std::time::Duration::from_millis(200)).await;
     assert_eq!(api_status(&s, &app_token).await, 401, "deleted app");
 }

@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
+use partnerd_testkit::{assert_fault, customer_body, status_json, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-use crate::common::*;
 
 fn replayed(r: &reqwest::Response) -> bool {
     r.headers()

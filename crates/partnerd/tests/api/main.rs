@@ -1,18 +1,18 @@
 //! Integration tests: each drives a real partnerd over HTTP on loopback, with its own
-//! database. One binary for all of them (see `[[test]]` in Cargo.toml).
+//! database, started by `partnerd_testkit::TestServer` (shared with the SDK's tests). One
+//! binary for all of them (see `[[test]]` in Cargo.toml); whole answers that are the contract
+//! are pinned by insta snapshots in `snapshots/`.
 
-mod cli;
-mod common;
+mod authentication;
 mod customers;
 mod failures;
 mod flows;
 mod idempotency;
-mod identity;
 mod media;
-mod multinode;
 mod openapi;
 mod ops;
 mod paging;
-mod portable;
 mod profiles;
+mod shapes;
+mod token_service;
 mod wire;

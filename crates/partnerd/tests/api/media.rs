@@ -1,6 +1,7 @@
 //! XML and form bodies: Accept negotiation, XML answers of every resource and error that
 //! round-trip to the same value as JSON, and XML and form input.
 
+use partnerd_testkit::{assert_fault, customer_body, status_json, TestServer};
 use partnerd_wire::{
     decode_value, from_xml, ApiFault, Customer, CustomerBillingProfile, CustomerCompanyProfile,
     PartnerRelationship, ResourceCollection,
@@ -8,8 +9,6 @@ use partnerd_wire::{
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::json;
-
-use crate::common::*;
 
 /// GETs a path as JSON and as XML (both labels) and checks both give the same typed value.
 async fn same_in_xml<T: DeserializeOwned + PartialEq + std::fmt::Debug>(
@@ -49,7 +48,7 @@ async fn every_resource_reads_the_same_in_xml() {
         .add_partner("Reseller", partnerd_store::PartnerKind::Sandbox, None)
         .await;
     s.store
-        .link_partners(&s.partner.tenant_id, &reseller.tenant_id)
+        .link_partners(&s.partner.tenant(), &reseller.tenant())
         .await
         .unwrap();
     let mut body = customer_body("xmlco.onmicrosoft.com");

@@ -5,10 +5,9 @@ use std::time::{Duration, Instant};
 
 use partnerd::config::Settings;
 use partnerd_store::PartnerKind;
+use partnerd_testkit::{assert_fault, customer_body, status_json, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-use crate::common::*;
 
 #[tokio::test]
 async fn health_ready_and_metrics() {

@@ -5,10 +5,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use partnerd_store::PartnerKind;
+use partnerd_testkit::{assert_fault, status_json, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-use crate::common::*;
 
 async fn page(s: &TestServer, t: &str, query: &str) -> Value {
     let r = s

@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
+use partnerd_testkit::{assert_fault, status_json, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-use crate::common::*;
 
 async fn customer_with_profile(
     s: &TestServer,

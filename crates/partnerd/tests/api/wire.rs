@@ -1,11 +1,15 @@
-//! Wire rules shared by every route: paths, media types, tracking headers, 404/405 bodies,
-//! and leniency of input under random casing.
+//! Wire rules shared by every route: paths, media types, tracking headers (on every answer,
+//! errors and the token service's included), 404/405 bodies, and leniency of input under
+//! random casing.
+//!
+//! Contract: `wire-decisions.md`, section "Headers".
 
+use partnerd_testkit::{assert_fault, customer_body, status_json, TestServer};
 use proptest::prelude::*;
-use reqwest::Method;
+use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
-use crate::common::*;
+use crate::token_service::{cc_form, domain, guid, Ep};
 
 #[tokio::test]
 async fn paths_match_case_insensitively_with_a_trailing_slash_and_v1_0() {
@@ -152,6 +156,151 @@ async fn tracking_headers_are_echoed_or_minted() {
     }
     assert!(h["ms-cv"].to_str().unwrap().ends_with(".0"));
     assert_ne!(h["ms-correlationid"], h["ms-requestid"]);
+}
+
+/// Response header as text.
+fn hdr(r: &Response, name: &str) -> Option<String> {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Sends one request twice, with and without tracking headers, and checks the answer's
+/// tracking headers both times.
+async fn check_tracking(case: &str, build: impl Fn() -> reqwest::RequestBuilder) {
+    // With the caller's values.
+    let correlation = guid();
+    let request_id = guid();
+    let cv = "kZ3Uk1Tq0kW8hY5x.4";
+    let r = build()
+        .header("MS-CorrelationId", &correlation)
+        .header("MS-RequestId", &request_id)
+        .header("MS-CV", cv)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    assert_eq!(
+        hdr(&r, "ms-correlationid").as_deref(),
+        Some(correlation.as_str()),
+        "{case} ({status})"
+    );
+    assert_eq!(
+        hdr(&r, "ms-requestid").as_deref(),
+        Some(request_id.as_str()),
+        "{case} ({status})"
+    );
+    assert_eq!(
+        hdr(&r, "ms-cv"),
+        Some(format!("{cv}.1")),
+        "{case} ({status})"
+    );
+    assert!(
+        hdr(&r, "ms-serverid").is_some_and(|s| !s.is_empty()),
+        "{case} ({status}): MS-ServerId"
+    );
+    assert!(
+        hdr(&r, "date").is_some_and(|s| !s.is_empty()),
+        "{case} ({status}): Date"
+    );
+
+    // Without: new values.
+    let r = build().send().await.unwrap();
+    let status = r.status();
+    for name in ["ms-correlationid", "ms-requestid"] {
+        let v = hdr(&r, name).unwrap_or_else(|| panic!("{case} ({status}): no {name}"));
+        assert!(
+            uuid::Uuid::parse_str(&v).is_ok(),
+            "{case} ({status}): {name} {v} is not a GUID"
+        );
+    }
+    let new_cv = hdr(&r, "ms-cv").unwrap_or_else(|| panic!("{case} ({status}): no MS-CV"));
+    assert!(
+        new_cv.ends_with(".0") && new_cv.len() > 2,
+        "{case} ({status}): new MS-CV {new_cv}"
+    );
+    assert!(
+        hdr(&r, "ms-serverid").is_some_and(|s| !s.is_empty()),
+        "{case} ({status}): MS-ServerId"
+    );
+    assert!(
+        hdr(&r, "date").is_some_and(|s| !s.is_empty()),
+        "{case} ({status}): Date"
+    );
+}
+
+#[tokio::test]
+async fn tracking_headers_on_every_answer() {
+    let server = TestServer::start().await;
+    let p = server.partner.clone();
+    let app = server.app_token().await;
+    let user = server.user_token().await;
+    let customer = server.create_customer(&app, &domain()).await;
+    let id = customer["id"].as_str().unwrap().to_owned();
+
+    check_tracking("200 list", || {
+        server.authed(Method::GET, "/v1/customers", &app)
+    })
+    .await;
+    check_tracking("200 get", || {
+        server.authed(Method::GET, &format!("/v1/customers/{id}"), &app)
+    })
+    .await;
+    check_tracking("401 no token", || {
+        server.request(Method::GET, "/v1/customers")
+    })
+    .await;
+    check_tracking("401 bad token", || {
+        server.authed(Method::GET, "/v1/customers", "junk")
+    })
+    .await;
+    check_tracking("403 app-only", || {
+        server.authed(
+            Method::GET,
+            &format!("/v1/customers/{id}/profiles/company"),
+            &app,
+        )
+    })
+    .await;
+    check_tracking("404 customer", || {
+        server.authed(Method::GET, &format!("/v1/customers/{}", guid()), &user)
+    })
+    .await;
+    check_tracking("400 not a guid", || {
+        server.authed(Method::GET, "/v1/customers/not-a-guid", &app)
+    })
+    .await;
+    check_tracking("404 route", || {
+        server.authed(Method::GET, "/v1/nowhere", &app)
+    })
+    .await;
+    check_tracking("405", || server.authed(Method::PUT, "/v1/customers", &app)).await;
+    check_tracking("406", || {
+        server
+            .authed(Method::GET, "/v1/customers", &app)
+            .header("Accept", "image/png")
+    })
+    .await;
+    check_tracking("200 token", || {
+        server
+            .request(Method::POST, &Ep::V1.path(&p.tenant_id))
+            .form(&cc_form(&p, Ep::V1))
+    })
+    .await;
+    check_tracking("400 token error", || {
+        server
+            .request(Method::POST, &Ep::V2.path(&guid()))
+            .form(&cc_form(&p, Ep::V2))
+    })
+    .await;
+    check_tracking("200 jwks", || {
+        server.request(
+            Method::GET,
+            &format!("/{}/discovery/v2.0/keys", p.tenant_id),
+        )
+    })
+    .await;
 }
 
 /// Rewrites every property name of a JSON tree with a casing chosen by `pick`.

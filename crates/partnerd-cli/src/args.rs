@@ -1,0 +1,181 @@
+//! Argument groups several commands share: the database every store command opens, and the
+//! TLS, token-service and operations flags of `serve`; with the value parsers behind them.
+//!
+//! Defaults and environment variables live here, in the `#[arg]` attributes, and nowhere
+//! else: `--help` is the reference for them.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use partnerd::auth::cloud::Cloud;
+use partnerd::config::{AuthMode, LockoutPolicy, Settings};
+use partnerd_store::{DynStore, PartnerKind};
+
+use crate::error::CliError;
+
+/// The store a command works on.
+#[derive(Args, Clone)]
+pub struct Database {
+    /// Database URL: sqlite://PATH (relative to the working directory) or sqlite:///ABS/PATH.
+    #[arg(
+        long,
+        env = "PARTNERD_DATABASE",
+        default_value = "sqlite://partnerd.db"
+    )]
+    pub database: String,
+}
+
+impl Database {
+    /// Opens the store, creating or upgrading its schema.
+    pub async fn open(&self) -> Result<DynStore, CliError> {
+        partnerd_store::open(&self.database)
+            .await
+            .map_err(|source| CliError::Open {
+                url: self.shown(),
+                source,
+            })
+    }
+
+    /// The URL fit for printing: any password replaced by `***`.
+    pub fn shown(&self) -> String {
+        shown(&self.database)
+    }
+}
+
+/// A database URL fit for printing: any password replaced by `***`.
+fn shown(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// How `serve` does https, if at all.
+#[derive(Args)]
+pub struct TlsArgs {
+    /// Serve https with this certificate chain (PEM).
+    #[arg(long, requires = "tls_key", conflicts_with = "tls_self_signed")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve https with a local CA and certificate for localhost and 127.0.0.1, made once and
+    /// kept in the database's directory under tls/.
+    #[arg(long)]
+    pub tls_self_signed: bool,
+}
+
+/// The control plane, the journal and throttling of `serve`.
+#[derive(Args)]
+pub struct OpsArgs {
+    /// Throttle the Partner Center routes per partner (the documented profile: 500 requests a
+    /// minute, as a token bucket).
+    #[arg(long)]
+    pub throttle: bool,
+    /// Requests per window allowed when throttling.
+    #[arg(long, default_value_t = 500, requires = "throttle")]
+    pub throttle_limit: u32,
+    /// The throttling window, in seconds.
+    #[arg(long, default_value_t = 60, requires = "throttle")]
+    pub throttle_window: u64,
+    /// How many requests the journal keeps (0: none).
+    #[arg(long, default_value_t = 1000)]
+    pub journal_size: usize,
+    /// The control plane's bearer token; if unset, one is made, printed once and kept beside
+    /// the database (file admin-token).
+    #[arg(long, env = "PARTNERD_ADMIN_TOKEN")]
+    pub admin_token: Option<String>,
+    /// Fault rules to load at start: a JSON file, `{"rules": [...]}` or `[...]`.
+    #[arg(long)]
+    pub faults: Option<PathBuf>,
+}
+
+/// The token service's settings for `serve`.
+#[derive(Args)]
+pub struct AuthArgs {
+    /// Token validation: strict, claims (no signature check) or off (any bearer).
+    #[arg(long, env = "PARTNERD_AUTH", default_value = "strict", value_parser = parse_auth)]
+    pub auth: AuthMode,
+    /// The cloud to pose as: public, usgov or china.
+    #[arg(long, env = "PARTNERD_CLOUD", default_value = "public", value_parser = parse_cloud)]
+    pub cloud: Cloud,
+    /// Lifetime of access and ID tokens, in seconds (more than 300).
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(i64).range(301..))]
+    pub token_lifetime: i64,
+    /// Lifetime of refresh tokens, in seconds.
+    #[arg(long, default_value_t = 90 * 86_400, value_parser = clap::value_parser!(i64).range(60..))]
+    pub refresh_token_lifetime: i64,
+    /// Failed passwords of one user, within the window, that lock the user (0 = never).
+    #[arg(long, default_value_t = 10)]
+    pub lockout_threshold: u32,
+    /// Failed passwords from one address, within the window, that lock the address (0 = never).
+    #[arg(long, default_value_t = 100)]
+    pub lockout_source_threshold: u32,
+    /// The lockout window and lock duration, in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub lockout_window: u64,
+    /// How long responses are kept for MS-RequestId replays, in seconds.
+    #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(i64).range(1..))]
+    pub idempotency_ttl: i64,
+}
+
+impl AuthArgs {
+    /// The server settings these flags choose; operations settings are left at their defaults
+    /// for `serve` to fill in.
+    pub fn settings(&self, tls: bool) -> Settings {
+        Settings {
+            auth: self.auth,
+            cloud: self.cloud,
+            access_token_secs: self.token_lifetime,
+            refresh_token_secs: self.refresh_token_lifetime,
+            lockout: LockoutPolicy {
+                user_threshold: self.lockout_threshold,
+                source_threshold: self.lockout_source_threshold,
+                window_secs: self.lockout_window,
+            },
+            tls,
+            idempotency_secs: self.idempotency_ttl,
+            throttle: None,
+            journal_capacity: 1000,
+            admin_token: None,
+        }
+    }
+}
+
+/// `--auth`: strict, claims or off.
+pub fn parse_auth(s: &str) -> Result<AuthMode, String> {
+    AuthMode::parse(s)
+        .ok_or_else(|| format!("'{s}' is not a validation mode: use strict, claims or off"))
+}
+
+/// `--cloud`: public, usgov or china.
+pub fn parse_cloud(s: &str) -> Result<Cloud, String> {
+    Cloud::parse(s).ok_or_else(|| format!("'{s}' is not a cloud: use public, usgov or china"))
+}
+
+/// `--kind`: sandbox or production.
+pub fn parse_kind(s: &str) -> Result<PartnerKind, String> {
+    PartnerKind::parse(s)
+        .ok_or_else(|| format!("'{s}' is not a partner kind: use sandbox or production"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn printed_urls_hide_passwords() {
+        assert_eq!(
+            shown("postgres://u:secret@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
+        assert_eq!(shown("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(shown("sqlite://partnerd.db"), "sqlite://partnerd.db");
+    }
+}

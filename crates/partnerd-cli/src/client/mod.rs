@@ -1,0 +1,18 @@
+//! The client half of the command line: `customers`, `billing` and `domains` talk to any
+//! Partner Center endpoint (partnerd or the real service) through the Rust SDK.
+//!
+//! Each command group has its module; they share the connection settings (`connection`), the
+//! address flags (`address`) and the way answers are printed (`output`). Failures map to exit
+//! codes in [`crate::error`].
+
+pub mod address;
+pub mod billing;
+pub mod connection;
+pub mod customers;
+pub mod domains;
+pub mod output;
+
+pub use billing::BillingCommand;
+pub use connection::Connection;
+pub use customers::CustomersCommand;
+pub use domains::DomainsCommand;

@@ -1,0 +1,346 @@
+//! Several `partnerd serve` processes over one PostgreSQL database behave as one service.
+//!
+//! Needs a PostgreSQL server: `PARTNERD_TEST_POSTGRES` (default
+//! `postgres://partnerd:partnerd@127.0.0.1:5432/partnerd`, as `.ci/postgres.sh` sets up). Each
+//! test makes its own database. Without a reachable server every test here says so loudly on
+//! stderr and returns, or fails in CI and whenever `PARTNERD_TEST_POSTGRES` is set
+//! (see `partnerd_testkit::postgres`).
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use partnerd_testkit::customer_body;
+use partnerd_testkit::postgres::{server_url, unreachable};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// A fresh database on the test server, or `None` (after a loud message) if none answers;
+/// where PostgreSQL is required, a server that does not answer fails the test instead.
+pub(crate) fn fresh_database() -> Option<String> {
+    let admin = server_url();
+    let name = format!("partnerd_mn_{}", uuid::Uuid::new_v4().simple());
+    let created = Command::new("psql")
+        .arg(&admin)
+        .args([
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+            "-c",
+            &format!("CREATE DATABASE {name}"),
+        ])
+        .stderr(Stdio::piped())
+        .output();
+    match created {
+        Ok(out) if out.status.success() => {
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin);
+            Some(format!("{base}/{name}"))
+        }
+        other => {
+            unreachable(match other {
+                Ok(out) => String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+                Err(e) => e.to_string(),
+            });
+            None
+        }
+    }
+}
+
+pub(crate) struct Node {
+    child: Child,
+    pub(crate) base: String,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub(crate) async fn start_node(database: &str) -> Node {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_partnerd"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database",
+            database,
+            "--admin-token",
+            "multi-node",
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Owned by a Node at once, so the process is reaped however this function ends.
+    let node = Node {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(r) = http
+            .get(format!("{}/_partnerd/ready", node.base))
+            .send()
+            .await
+        {
+            if r.status() == 200 {
+                return node;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("node on {} did not become ready", node.base);
+}
+
+/// Three nodes over one fresh database, and a partner's credentials.
+async fn cluster() -> Option<(Vec<Node>, Value)> {
+    let database = fresh_database()?;
+    let out = Command::new(env!("CARGO_BIN_EXE_partnerd"))
+        .args([
+            "partner",
+            "create",
+            "--database",
+            &database,
+            "--name",
+            "Multi",
+            "--customer-cap",
+            "0",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let partner: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Started together: their migrations race, and the advisory lock serialises them.
+    let nodes = futures_join3(
+        start_node(&database),
+        start_node(&database),
+        start_node(&database),
+    )
+    .await;
+    Some((nodes, partner))
+}
+
+async fn futures_join3<F: std::future::Future<Output = Node>>(a: F, b: F, c: F) -> Vec<Node> {
+    let (a, b, c) = tokio::join!(a, b, c);
+    vec![a, b, c]
+}
+
+async fn token_from(node: &Node, partner: &Value) -> String {
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!(
+            "{}/{}/oauth2/token",
+            node.base,
+            partner["tenantId"].as_str().unwrap()
+        ))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", partner["clientId"].as_str().unwrap()),
+            ("client_secret", partner["clientSecret"].as_str().unwrap()),
+            ("resource", "https://api.partnercenter.microsoft.com"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    v["access_token"].as_str().expect("a token").to_owned()
+}
+
+#[tokio::test]
+async fn tokens_and_continuation_tokens_work_on_every_node() {
+    let Some((nodes, partner)) = cluster().await else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let token = token_from(&nodes[0], &partner).await;
+    for (i, node) in nodes.iter().enumerate() {
+        let r = http
+            .post(format!("{}/v1/customers", node.base))
+            .bearer_auth(&token)
+            .json(&customer_body(&format!("mn{i}.onmicrosoft.com")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            201,
+            "a token minted by node 0 works on node {i}"
+        );
+    }
+    let first: Value = http
+        .get(format!("{}/v1/customers?size=1", nodes[0].base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut seen = vec![first["items"][0]["id"].clone()];
+    let mut continuation = first["continuationToken"].as_str().unwrap().to_owned();
+    for node in &nodes[1..] {
+        let page: Value = http
+            .get(format!("{}/v1/customers?seekOperation=Next", node.base))
+            .bearer_auth(&token)
+            .header("MS-ContinuationToken", &continuation)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        seen.push(page["items"][0]["id"].clone());
+        continuation = page["continuationToken"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+    }
+    seen.dedup();
+    assert_eq!(
+        seen.len(),
+        3,
+        "the scan continued across nodes without repeats: {seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn forty_eight_puts_with_one_etag_over_three_nodes_have_one_winner() {
+    let Some((nodes, partner)) = cluster().await else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let token = token_from(&nodes[1], &partner).await;
+    let c: Value = http
+        .post(format!("{}/v1/customers", nodes[0].base))
+        .bearer_auth(&token)
+        .json(&customer_body("race.onmicrosoft.com"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = c["id"].as_str().unwrap().to_owned();
+    let profile = c["billingProfile"].clone();
+    let etag = profile["attributes"]["etag"].as_str().unwrap().to_owned();
+    let bases: Vec<String> = nodes.iter().map(|n| n.base.clone()).collect();
+    let barrier = Arc::new(tokio::sync::Barrier::new(48));
+    let mut tasks = Vec::new();
+    for i in 0..48 {
+        let (http, base, token, id, etag, barrier) = (
+            http.clone(),
+            bases[i % 3].clone(),
+            token.clone(),
+            id.clone(),
+            etag.clone(),
+            barrier.clone(),
+        );
+        let mut body = profile.clone();
+        body["companyName"] = json!(format!("Writer {i}"));
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            http.put(format!("{base}/v1/customers/{id}/profiles/billing"))
+                .bearer_auth(&token)
+                .header("If-Match", format!("\"{etag}\""))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 412).count(),
+        47,
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn one_request_id_sent_to_all_nodes_at_once_writes_once() {
+    let Some((nodes, partner)) = cluster().await else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let token = token_from(&nodes[2], &partner).await;
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let body = customer_body("once-across.onmicrosoft.com");
+    let mut tasks = Vec::new();
+    for node in &nodes {
+        for _ in 0..4 {
+            let (http, base, token, request_id, body) = (
+                http.clone(),
+                node.base.clone(),
+                token.clone(),
+                request_id.clone(),
+                body.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let r = http
+                    .post(format!("{base}/v1/customers"))
+                    .bearer_auth(&token)
+                    .header("MS-RequestId", request_id)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.bytes().await.unwrap())
+            }));
+        }
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    assert!(
+        answers.iter().all(|(s, _)| *s == 201),
+        "{:?}",
+        answers.iter().map(|a| a.0).collect::<Vec<_>>()
+    );
+    assert!(
+        answers.iter().all(|(_, b)| *b == answers[0].1),
+        "every node answers the same bytes"
+    );
+    let page: Value = http
+        .get(format!("{}/v1/customers", nodes[1].base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["totalCount"], 1);
+    let _ = Method::GET;
+}

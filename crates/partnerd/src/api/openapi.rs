@@ -1,0 +1,220 @@
+//! The OpenAPI 3 document of the Partner Center routes and the control plane.
+//!
+//! It cannot drift from the code: the router and this document are built from the same
+//! operation table ([`crate::api::operations`]), each entry of which holds an [`Operation`]
+//! next to its handler, and every schema is generated from the Rust types that encode the
+//! bodies. The token service follows Entra rather than Partner Center, is routed apart, and is
+//! not described here. An insta snapshot pins the document; schemathesis checks real answers
+//! against it.
+
+use partnerd_wire::{
+    ApiFault, Customer, CustomerBillingProfile, CustomerCompanyProfile, PartnerRelationship,
+    ResourceCollection,
+};
+use schemars::gen::{SchemaGenerator, SchemaSettings};
+use schemars::schema::Schema;
+use serde_json::{json, Map, Value};
+
+use crate::ops::faults::FaultRule;
+use crate::ops::journal::JournalEntry;
+
+/// Who may call an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A partner's bearer token from the token service.
+    Partner,
+    /// The control plane's admin token.
+    Admin,
+    /// Anyone.
+    Open,
+}
+
+/// A body an operation takes or answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// A customer.
+    Customer,
+    /// A billing profile.
+    BillingProfile,
+    /// A company profile.
+    CompanyProfile,
+    /// A page of customers.
+    CustomerPage,
+    /// A page of partner relationships.
+    RelationshipPage,
+    /// A JSON boolean.
+    Boolean,
+    /// `{"status": …}`.
+    Status,
+    /// Prometheus text.
+    Metrics,
+    /// Journal entries.
+    Journal,
+    /// One fault rule.
+    FaultRule,
+    /// Every fault rule.
+    FaultRules,
+    /// `{"tenantId", "deletedCustomers"}`.
+    Reset,
+    /// This document.
+    Document,
+}
+
+/// A documented operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Operation {
+    /// `get`, `post`, … (lower case, as OpenAPI writes them).
+    pub method: &'static str,
+    /// The path with `{param}` placeholders.
+    pub path: &'static str,
+    /// The operationId.
+    pub id: &'static str,
+    /// One line on what it does.
+    pub summary: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// The request body, if any.
+    pub request: Option<Body>,
+    /// The success status and its body (`None`: no body).
+    pub success: (u16, Option<Body>),
+    /// Query parameters (all optional strings).
+    pub query: &'static [&'static str],
+    /// Request headers the operation reads (all optional strings).
+    pub headers: &'static [&'static str],
+}
+
+fn schema(gen: &mut SchemaGenerator, body: Body) -> Value {
+    let s: Schema = match body {
+        Body::Customer => gen.subschema_for::<Customer>(),
+        Body::BillingProfile => gen.subschema_for::<CustomerBillingProfile>(),
+        Body::CompanyProfile => gen.subschema_for::<CustomerCompanyProfile>(),
+        Body::CustomerPage => gen.subschema_for::<ResourceCollection<Customer>>(),
+        Body::RelationshipPage => gen.subschema_for::<ResourceCollection<PartnerRelationship>>(),
+        Body::Boolean => gen.subschema_for::<bool>(),
+        Body::Journal => gen.subschema_for::<Vec<JournalEntry>>(),
+        Body::FaultRule => gen.subschema_for::<FaultRule>(),
+        Body::FaultRules => gen.subschema_for::<Vec<FaultRule>>(),
+        Body::Status => {
+            return json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}})
+        }
+        Body::Reset => {
+            return json!({"type": "object", "required": ["tenantId", "deletedCustomers"],
+                "properties": {"tenantId": {"type": "string"}, "deletedCustomers": {"type": "integer", "minimum": 0}}})
+        }
+        Body::Metrics => return json!({"type": "string"}),
+        Body::Document => return json!({"type": "object"}),
+    };
+    serde_json::to_value(s).unwrap_or(Value::Null)
+}
+
+fn media(body: Body) -> &'static str {
+    match body {
+        Body::Metrics => "text/plain",
+        _ => "application/json",
+    }
+}
+
+fn params(op: &Operation) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut rest = op.path;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').map_or(rest.len(), |e| start + e);
+        let name = &rest[start + 1..end];
+        out.push(
+            json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}),
+        );
+        rest = &rest[end..];
+    }
+    for q in op.query {
+        out.push(
+            json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}}),
+        );
+    }
+    for h in op.headers {
+        out.push(
+            json!({"name": h, "in": "header", "required": false, "schema": {"type": "string"}}),
+        );
+    }
+    out
+}
+
+/// The document for these operations.
+pub fn document(operations: &[Operation]) -> Value {
+    let mut gen = SchemaSettings::openapi3().into_generator();
+    let fault = serde_json::to_value(gen.subschema_for::<ApiFault>()).unwrap_or(Value::Null);
+    let mut paths = Map::new();
+    for op in operations {
+        let mut operation = Map::new();
+        operation.insert("operationId".into(), json!(op.id));
+        operation.insert("summary".into(), json!(op.summary));
+        let p = params(op);
+        if !p.is_empty() {
+            operation.insert("parameters".into(), Value::Array(p));
+        }
+        if let Some(body) = op.request {
+            let s = schema(&mut gen, body);
+            operation.insert(
+                "requestBody".into(),
+                json!({"required": true, "content": {media(body): {"schema": s}}}),
+            );
+        }
+        let (status, body) = op.success;
+        let success = match body {
+            Some(b) => {
+                let s = schema(&mut gen, b);
+                json!({"description": "Success", "content": {media(b): {"schema": s}}})
+            }
+            None => json!({"description": "Success, no body"}),
+        };
+        let mut responses = Map::new();
+        responses.insert(status.to_string(), success);
+        if op.method == "head" {
+            responses.insert("404".into(), json!({"description": "Not found, no body"}));
+        }
+        responses.insert(
+            "default".into(),
+            json!({"description": "A Partner Center error", "content": {"application/json": {"schema": fault.clone()}}}),
+        );
+        operation.insert("responses".into(), Value::Object(responses));
+        match op.access {
+            Access::Partner => {
+                operation.insert("security".into(), json!([{"partner": []}]));
+            }
+            Access::Admin => {
+                operation.insert("security".into(), json!([{"admin": []}]));
+            }
+            Access::Open => {
+                operation.insert("security".into(), json!([]));
+            }
+        }
+        let entry = paths
+            .entry(op.path.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(map) = entry {
+            map.insert(op.method.to_owned(), Value::Object(operation));
+        }
+    }
+    let definitions: Map<String, Value> = gen
+        .definitions()
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null)))
+        .collect();
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "partnerd: Partner Center customer accounts",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "A self-hosted, wire-compatible implementation of Partner Center's customer-accounts API, with partnerd's control plane."
+        },
+        "paths": Value::Object(paths),
+        "components": {
+            "schemas": Value::Object(definitions),
+            "securitySchemes": {
+                "partner": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                    "description": "An access token from partnerd's token service (POST /{tenant}/oauth2/token)."},
+                "admin": {"type": "http", "scheme": "bearer",
+                    "description": "The control plane's admin token."}
+            }
+        }
+    })
+}

@@ -1,0 +1,207 @@
+//! The control plane under `/_partnerd/`: health, readiness, metrics, the request journal,
+//! fault rules and partner reset. Everything but health and readiness needs the admin token
+//! (`Authorization: Bearer <token>`).
+
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use partnerd_store::TenantId;
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+
+use crate::api::openapi::{Access, Body};
+use crate::api::Route;
+use crate::http::caller::bearer_token;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::params::{PathId, Segment};
+use crate::ops::faults::FaultRule;
+use crate::ops::journal::{JournalEntry, JournalQuery};
+use crate::state::AppState;
+
+/// Proof that the request carries the admin token.
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let given = bearer_token(&parts.headers).unwrap_or_default();
+        let expected = state.ops.admin_token.as_bytes();
+        if !given.is_empty() && bool::from(given.as_bytes().ct_eq(expected)) {
+            Ok(Admin)
+        } else {
+            Err(ApiError::unauthorized(
+                "The control plane needs the admin token: Authorization: Bearer <admin token>.",
+            ))
+        }
+    }
+}
+
+/// The body of the health and readiness answers.
+#[derive(Serialize)]
+pub struct Status {
+    /// `ok` or `ready`.
+    pub status: &'static str,
+}
+
+/// `GET /_partnerd/health`: the process answers.
+pub async fn health() -> Json<Status> {
+    Json(Status { status: "ok" })
+}
+
+/// `GET /_partnerd/ready`: the store answers too.
+pub async fn ready(State(state): State<AppState>) -> ApiResult<Json<Status>> {
+    state.store.ping().await?;
+    Ok(Json(Status { status: "ready" }))
+}
+
+/// `GET /_partnerd/metrics`: Prometheus text.
+pub async fn metrics(State(state): State<AppState>, _: Admin) -> Response {
+    let mut response = state.ops.metrics.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(crate::ops::metrics::CONTENT_TYPE),
+    );
+    response
+}
+
+/// `GET /_partnerd/requests?correlationId=&requestId=&status=&limit=`: the journal, newest first.
+pub async fn requests(
+    State(state): State<AppState>,
+    _: Admin,
+    query: Result<Query<JournalQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Vec<JournalEntry>>> {
+    let Query(query) =
+        query.map_err(|e| ApiError::malformed(format!("Invalid journal query: {e}.")))?;
+    Ok(Json(state.ops.journal.query(&query)))
+}
+
+/// `GET /_partnerd/faults`.
+pub async fn list_faults(State(state): State<AppState>, _: Admin) -> Json<Vec<FaultRule>> {
+    Json(state.ops.faults.list())
+}
+
+/// `POST /_partnerd/faults`: adds a rule (its `id` is assigned).
+pub async fn add_fault(
+    State(state): State<AppState>,
+    _: Admin,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let mut value: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::malformed(format!("The fault rule is not JSON: {e}.")))?;
+    if let Some(map) = value.as_object_mut() {
+        map.entry("id")
+            .or_insert_with(|| serde_json::Value::String(String::new()));
+    }
+    let rule: FaultRule = serde_json::from_value(value)
+        .map_err(|e| ApiError::malformed(format!("The fault rule is invalid: {e}.")))?;
+    let rule = state
+        .ops
+        .faults
+        .add(rule)
+        .map_err(|e| ApiError::malformed(format!("The fault rule is invalid: {e}.")))?;
+    Ok((StatusCode::CREATED, Json(rule)).into_response())
+}
+
+/// `DELETE /_partnerd/faults/{id}`.
+pub async fn remove_fault(
+    State(state): State<AppState>,
+    _: Admin,
+    Segment(id): Segment,
+) -> ApiResult<StatusCode> {
+    if state.ops.faults.remove(&id) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::fault_rule_not_found(&id))
+    }
+}
+
+/// `DELETE /_partnerd/faults`: removes every rule.
+pub async fn clear_faults(State(state): State<AppState>, _: Admin) -> StatusCode {
+    state.ops.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Reset {
+    tenant_id: String,
+    deleted_customers: u64,
+}
+
+/// `POST /_partnerd/partners/{tenant}/reset`: the partner's customers go, its credentials stay.
+pub async fn reset_partner(
+    State(state): State<AppState>,
+    _: Admin,
+    PathId(tenant): PathId<TenantId>,
+) -> ApiResult<Response> {
+    if state.store.partner(&tenant).await?.is_none() {
+        return Err(ApiError::partner_not_found(&tenant));
+    }
+    let deleted = state.store.reset_partner(&tenant).await?;
+    Ok(Json(Reset {
+        tenant_id: tenant.into_string(),
+        deleted_customers: deleted,
+    })
+    .into_response())
+}
+
+/// `GET /_partnerd/openapi.json`.
+pub async fn openapi(_: Admin) -> Json<serde_json::Value> {
+    Json(crate::api::openapi_document())
+}
+
+/// The control plane's operations.
+pub fn routes() -> Vec<Route> {
+    use Access::{Admin, Open};
+    vec![
+        Route::get("/_partnerd/health", "health", health)
+            .summary("The process answers.")
+            .access(Open)
+            .answers(200, Some(Body::Status)),
+        Route::get("/_partnerd/ready", "ready", ready)
+            .summary("The store answers too.")
+            .access(Open)
+            .answers(200, Some(Body::Status)),
+        Route::get("/_partnerd/metrics", "metrics", metrics)
+            .summary("Prometheus metrics.")
+            .access(Admin)
+            .answers(200, Some(Body::Metrics)),
+        Route::get("/_partnerd/requests", "requests", requests)
+            .summary("The request journal, newest first.")
+            .access(Admin)
+            .answers(200, Some(Body::Journal))
+            .query(&["correlationId", "requestId", "status", "limit"]),
+        Route::get("/_partnerd/faults", "listFaults", list_faults)
+            .summary("The fault-injection rules.")
+            .access(Admin)
+            .answers(200, Some(Body::FaultRules)),
+        Route::post("/_partnerd/faults", "addFault", add_fault)
+            .summary("Adds a fault-injection rule.")
+            .access(Admin)
+            .takes(Body::FaultRule)
+            .answers(201, Some(Body::FaultRule)),
+        Route::delete("/_partnerd/faults", "clearFaults", clear_faults)
+            .summary("Removes every fault-injection rule.")
+            .access(Admin)
+            .answers(204, None),
+        Route::delete("/_partnerd/faults/{id}", "removeFault", remove_fault)
+            .summary("Removes one fault-injection rule.")
+            .access(Admin)
+            .answers(204, None),
+        Route::post(
+            "/_partnerd/partners/{tenant}/reset",
+            "resetPartner",
+            reset_partner,
+        )
+        .summary("Deletes the partner's customers; its credentials stay.")
+        .access(Admin)
+        .answers(200, Some(Body::Reset)),
+        Route::get("/_partnerd/openapi.json", "openapi", openapi)
+            .summary("This document.")
+            .access(Admin)
+            .answers(200, Some(Body::Document)),
+    ]
+}

@@ -1,0 +1,42 @@
+//! Path parameters whose rejections speak the contract: a segment that cannot be decoded
+//! (bad percent-encoding, invalid UTF-8) is 400/800002, never axum's plain-text answer, and an
+//! id that is not a GUID is 400/2000. Handlers receive typed ids, parsed once here.
+
+use std::str::FromStr;
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use partnerd_store::NotAGuid;
+
+use crate::http::error::ApiError;
+
+/// The one parameter of a route, as text.
+pub struct Segment(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(s)| Segment(s))
+            .map_err(|e| ApiError::malformed(format!("The path is invalid: {e}.")))
+    }
+}
+
+/// An id from the path ([`partnerd_store::CustomerId`], [`partnerd_store::TenantId`]): a
+/// GUID in any casing, kept canonical; anything else is 400/2000 before the handler runs.
+pub struct PathId<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for PathId<T>
+where
+    S: Send + Sync,
+    T: FromStr<Err = NotAGuid>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Segment(raw) = Segment::from_request_parts(parts, state).await?;
+        raw.parse().map(PathId).map_err(|_| ApiError::not_a_guid())
+    }
+}
