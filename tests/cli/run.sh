@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Drives the client CLI (`partnerd customers|billing|domains`) against a started partnerd and
-# checks its output and its exit codes.
+# Drives the client CLI (`partnerd customers|billing|domains|seed`) against a started partnerd
+# and checks its output and its exit codes; and the store commands' output a script reads
+# (`keys list`, `export --output`).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 cargo build --quiet -p partnerd-cli
 DB="sqlite://$WORK/partnerd.db"
-start_partnerd "CLI Test" "$DB"
+ADMIN_TOKEN=cli-admin
+start_partnerd "CLI Test" "$DB" --admin-token "$ADMIN_TOKEN"
 export PC_BASE_URL="http://127.0.0.1:$PORT" PC_TENANT=$(field tenantId) PC_CLIENT_ID=$(field clientId)
 export PC_CLIENT_SECRET=$(field clientSecret)
 # Keep the user's own profile file out of the test.
@@ -19,6 +21,11 @@ expect() {
     [[ $got == "$want" ]] || fail "partnerd $* exited $got, expected $want: $(cat "$WORK/err")"
 }
 json() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print($1)" "$OUT"; }
+# control METHOD PATH [BODY]: a control-plane request with the admin token.
+control() {
+    curl -fsS -X "$1" -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+        "$PC_BASE_URL/_partnerd$2" ${3:+-d "$3"} >/dev/null
+}
 
 expect 0 customers list
 [[ "$OUT" == ID* ]] || fail "list without customers should print the header: $OUT"
@@ -51,9 +58,31 @@ expect 3 customers delete "$GONE"
 expect 0 customers list --json
 [[ $(json 'len(d)') == 3 ]] || fail "a deleted customer should leave the list: $OUT"
 
+# The table form of create shows the new admin's password, the only time it is ever shown.
+expect 0 customers create --domain clitable --company "Table Co" --email t@table.com \
+    --first-name Ada --last-name Lovelace \
+    --country US --city Redmond --state WA --address-line1 "One Microsoft Way" --postal-code 98052
+grep -Eq "^admin password: +[^ ]+" <<<"$OUT" || fail "create should show the admin password: $OUT"
+TABLE_ID=$(awk 'NR == 2 {print $1}' <<<"$OUT")
+expect 0 billing get "$TABLE_ID" --json
+[[ $(json 'd["firstName"] + " " + d["lastName"]') == "Ada Lovelace" ]] || fail "--first-name, --last-name: $OUT"
+# `domains check` completes a bare name the way `create --domain` does.
+expect 0 domains check clitable
+[[ "$OUT" == "clitable.onmicrosoft.com: taken" ]] || fail "domains check of a bare name: $OUT"
+expect 0 customers delete "$TABLE_ID"
+expect 3 domains check clitable
+
 expect 0 customers get "$ID"
 grep -q "$ID" <<<"$OUT" || fail "get: $OUT"
 expect 3 customers get 00000000-0000-0000-0000-000000000000
+
+# Throttling: every second get answers 429 (with Retry-After: 1). The SDK retries it by
+# itself, and the command says so on standard error instead of seeming to hang.
+control POST /faults '{"method":"GET","route":"/v1/customers/*","everyNth":2,"effect":{"kind":"error","status":429,"code":990006}}'
+expect 0 customers get "$ID"
+expect 0 customers get "$ID"
+grep -q "throttled (429); retrying in" "$WORK/err" || fail "a throttled retry should say so: $(cat "$WORK/err")"
+control DELETE /faults
 
 expect 0 billing get "$ID" --json
 ETAG=$(json 'd["attributes"]["etag"]')
@@ -64,6 +93,10 @@ expect 0 billing set "$ID" --first-name Grace --last-name Hopper --city Seattle 
 expect 0 billing get "$ID"
 grep -q "Hopper" <<<"$OUT" || fail "billing get table: $OUT"
 expect 6 billing set "$ID" --email not-an-email
+# A set that names no field is a usage error, and the message names the fields.
+expect 2 billing set "$ID"
+grep -q -- "--first-name" "$WORK/err" && grep -q -- "--postal-code" "$WORK/err" \
+    || fail "billing set without a field: $(cat "$WORK/err")"
 
 expect 0 domains check clitest.onmicrosoft.com
 expect 3 domains check nobody-has-this.onmicrosoft.com
@@ -99,6 +132,23 @@ PC_CLIENT_SECRET=wrong expect 4 customers list
 env -u PC_CLIENT_SECRET "$BIN" customers list >/dev/null 2>&1 && fail "a missing secret should fail"
 set +e; env -u PC_CLIENT_SECRET "$BIN" customers list >/dev/null 2>&1; [[ $? == 8 ]] || fail "missing secret: exit 8"; set -e
 PC_BASE_URL=http://127.0.0.1:9 expect 7 customers list
+# A CA file that is not there: the message says where its path came from.
+expect 8 customers list --ca-cert "$WORK/no-such-ca.pem"
+grep -q -- "--ca-cert, PC_CA_CERT" "$WORK/err" || fail "missing CA file: $(cat "$WORK/err")"
+PC_CA_CERT="$WORK/no-such-ca.pem" expect 8 customers list
+grep -q "no-such-ca.pem" "$WORK/err" || fail "missing CA file from PC_CA_CERT: $(cat "$WORK/err")"
+
+# Store commands beside the running server: key dates are RFC 3339 UTC, and an export
+# written to a file (private keys inside) is readable by its owner alone, even when the file
+# was there before with a wider mode.
+KEYS=$("$BIN" keys list --database "$DB")
+CREATED=$'\tcreated [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
+[[ "$KEYS" =~ $CREATED ]] || fail "keys list should print RFC 3339 dates: $KEYS"
+touch "$WORK/export.jsonl"
+chmod 644 "$WORK/export.jsonl"
+"$BIN" export --database "$DB" --output "$WORK/export.jsonl" 2>/dev/null
+[[ $(stat -c %a "$WORK/export.jsonl") == 600 ]] || fail "export --output should be mode 600: $(stat -c %a "$WORK/export.jsonl")"
+grep -q '"privatePem"' "$WORK/export.jsonl" || fail "the export should hold the signing keys"
 
 # Profile files: named connections, `default` when none is named, flags and PC_ variables win.
 mkdir -p "$XDG_CONFIG_HOME/partnerd"

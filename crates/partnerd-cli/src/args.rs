@@ -88,7 +88,8 @@ pub struct OpsArgs {
     #[arg(long, default_value_t = 1000)]
     pub journal_size: usize,
     /// The control plane's bearer token; if unset, one is made, printed once and kept beside
-    /// the database (file admin-token).
+    /// the database, in DATABASE-FILE.admin-token (for PostgreSQL, partnerd-DATABASE.admin-token
+    /// in the working directory).
     #[arg(long, env = "PARTNERD_ADMIN_TOKEN")]
     pub admin_token: Option<String>,
     /// Fault rules to load at start: a JSON file, `{"rules": [...]}` or `[...]`.

@@ -20,7 +20,7 @@ pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_NOT_FOUND: u8 = 3;
 /// Exit code for 401 and 403, and token failures.
 pub const EXIT_DENIED: u8 = 4;
-/// Exit code for 409 and 412: a conflict or a stale ETag.
+/// Exit code for 409 and a stale ETag (400/2055): a conflict.
 pub const EXIT_CONFLICT: u8 = 5;
 /// Exit code for other 4xx answers (bad input).
 pub const EXIT_INVALID: u8 = 6;
@@ -135,9 +135,18 @@ pub enum CliError {
 /// What is wrong with a client connection's settings or its profile file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The profile file or the CA certificate cannot be read.
+    /// The profile file cannot be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// The CA certificate to trust cannot be read; the message names where its path came
+    /// from, since a bad path in PC_CA_CERT or a profile is easy to forget.
+    #[error("cannot read the CA certificate {path} (--ca-cert, PC_CA_CERT or a profile's caCert): {source}")]
+    CaCert {
         /// The file.
         path: PathBuf,
         /// The I/O error.
@@ -191,6 +200,8 @@ fn api_exit_code(e: &ApiError) -> u8 {
         (ApiError::Auth { .. }, _) | (_, Some(401 | 403)) => EXIT_DENIED,
         (_, Some(404)) => EXIT_NOT_FOUND,
         (_, Some(409 | 412)) => EXIT_CONFLICT,
+        // A stale ETag is 400/2055 on the wire but a conflict to whoever runs the command.
+        _ if e.code() == Some(2055) => EXIT_CONFLICT,
         (_, Some(429)) | (_, Some(500..)) | (_, None) => EXIT_UNAVAILABLE,
         _ => EXIT_INVALID,
     }
@@ -258,6 +269,17 @@ mod tests {
         assert_eq!(
             e.to_string(),
             ApiError::Config("profiles.json has no profile 'nowhere'".into()).to_string()
+        );
+        let e = CliError::Config(ConfigError::CaCert {
+            path: PathBuf::from("ca.pem"),
+            source: io::Error::from(io::ErrorKind::NotFound),
+        });
+        assert_eq!(e.exit_code(), EXIT_CONFIG);
+        assert!(
+            e.to_string().starts_with(
+                "invalid configuration: cannot read the CA certificate ca.pem (--ca-cert, PC_CA_CERT or a profile's caCert): "
+            ),
+            "{e}"
         );
         let e = CliError::Config(ConfigError::Missing("--client-secret"));
         assert_eq!(

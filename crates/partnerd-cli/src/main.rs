@@ -16,6 +16,7 @@ mod seed;
 mod serve;
 mod token;
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,9 +45,16 @@ struct Cli {
 enum Command {
     /// Serve the API, the token service and the control plane.
     Serve {
-        /// Address to listen on.
-        #[arg(long, env = "PARTNERD_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
+        /// Address to listen on. Give it several times for one server on several sockets (all
+        /// TLS when TLS is on), e.g. 127.0.0.1:8443 and 127.0.0.1:443 for MSAL's user-realm
+        /// lookup; PARTNERD_LISTEN takes a comma-separated list.
+        #[arg(
+            long,
+            env = "PARTNERD_LISTEN",
+            default_value = "127.0.0.1:8080",
+            value_delimiter = ','
+        )]
+        listen: Vec<SocketAddr>,
         #[command(flatten)]
         db: Database,
         #[command(flatten)]
@@ -196,6 +204,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only where a person reads them: a log file or a pipe gets plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -1,11 +1,19 @@
-//! `partnerd partner create|link`: provision partners (an app and an MFA-registered user each)
-//! and indirect-provider links, straight in the store, beside a running server or without one.
+//! `partnerd partner create|list|show|reset-secret|link`: provision partners (an app and an
+//! MFA-registered user each), look at them, replace their credentials, and link indirect
+//! providers to resellers, straight in the store, beside a running server or without one.
+//!
+//! Secrets and passwords are stored only as hashes: they are printed once, by the command that
+//! makes them (`create`, `reset-secret`), and `list` and `show` cannot print them.
 
 use clap::Subcommand;
-use partnerd::identity::{provision_partner, ProvisionedPartner};
-use partnerd_store::{PartnerKind, StoreError, TenantId};
+use partnerd::identity::{provision_partner, reset_credentials, ProvisionedPartner};
+use partnerd_store::{
+    AppRecord, LinkDirection, PartnerKind, PartnerRecord, Store, TenantId, UserRecord,
+};
+use serde::Serialize;
 
 use crate::args::{parse_kind, Database};
+use crate::client::output::table;
 use crate::error::CliError;
 
 /// `partnerd partner ...`
@@ -28,14 +36,43 @@ pub enum PartnerCommand {
         #[arg(long)]
         json: bool,
     },
+    /// List every partner, oldest first.
+    List {
+        #[command(flatten)]
+        db: Database,
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one partner: its apps' client ids, its users' names and its links (no secrets).
+    Show {
+        #[command(flatten)]
+        db: Database,
+        /// The partner's tenant id or domain.
+        tenant: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a partner's app a new client secret and its user a new password; prints them once.
+    /// The old ones stop working at once.
+    ResetSecret {
+        #[command(flatten)]
+        db: Database,
+        /// The partner's tenant id or domain.
+        tenant: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Make one partner an indirect provider of another.
     Link {
         #[command(flatten)]
         db: Database,
-        /// Tenant id of the indirect provider.
+        /// Tenant id or domain of the indirect provider.
         #[arg(long)]
         provider: String,
-        /// Tenant id of the indirect reseller.
+        /// Tenant id or domain of the indirect reseller.
         #[arg(long)]
         reseller: String,
     },
@@ -55,22 +92,268 @@ pub async fn run(command: PartnerCommand) -> Result<(), CliError> {
             let p = provision_partner(store.as_ref(), &name, kind, customer_cap).await?;
             print_partner(&p, json);
         }
+        PartnerCommand::List { db, json } => {
+            let store = db.open().await?;
+            let partners: Vec<Summary> = store
+                .all_partners()
+                .await?
+                .into_iter()
+                .map(Summary::from)
+                .collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&partners)?);
+            } else {
+                let rows: Vec<Vec<String>> = partners
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            p.tenant_id.clone(),
+                            p.name.clone(),
+                            p.kind.as_str().to_owned(),
+                            p.domain.clone(),
+                            cap_text(p.customer_cap),
+                        ]
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    table(
+                        &["TENANT ID", "NAME", "KIND", "DOMAIN", "CUSTOMER CAP"],
+                        &rows
+                    )
+                );
+            }
+        }
+        PartnerCommand::Show { db, tenant, json } => {
+            let store = db.open().await?;
+            let partner = resolve_partner(store.as_ref(), &tenant).await?;
+            let details = Details::read(store.as_ref(), partner).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&details)?);
+            } else {
+                details.print();
+            }
+        }
+        PartnerCommand::ResetSecret { db, tenant, json } => {
+            let store = db.open().await?;
+            let partner = resolve_partner(store.as_ref(), &tenant).await?;
+            let app = first_app(store.as_ref(), &partner).await?;
+            let user = first_user(store.as_ref(), &partner).await?;
+            let new = reset_credentials(store.as_ref(), &app, &user).await?;
+            if json {
+                println!("{}", serde_json::to_string(&new)?);
+            } else {
+                label("tenant id", &new.tenant_id);
+                label("client id", &new.client_id);
+                label("client secret", &new.client_secret);
+                label("user name", &new.user_name);
+                label("user password", &new.user_password);
+                println!("(the secret and password are shown only now; they are stored as hashes)");
+            }
+        }
         PartnerCommand::Link {
             db,
             provider,
             reseller,
         } => {
             let store = db.open().await?;
-            let tenant = |raw: &str| {
-                TenantId::parse(raw).map_err(|_| StoreError::UnknownPartner(raw.to_lowercase()))
-            };
+            let provider_record = resolve_partner(store.as_ref(), &provider).await?;
+            let reseller_record = resolve_partner(store.as_ref(), &reseller).await?;
             store
-                .link_partners(&tenant(&provider)?, &tenant(&reseller)?)
+                .link_partners(&provider_record.tenant_id, &reseller_record.tenant_id)
                 .await?;
             println!("{provider} is now an indirect provider of {reseller}");
         }
     }
     Ok(())
+}
+
+/// The partner's first app: the one `partner create` made.
+pub async fn first_app(store: &dyn Store, partner: &PartnerRecord) -> Result<AppRecord, CliError> {
+    store
+        .apps_of(&partner.tenant_id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(CliError::NoApp)
+}
+
+/// The partner's first user: the one `partner create` made.
+pub async fn first_user(
+    store: &dyn Store,
+    partner: &PartnerRecord,
+) -> Result<UserRecord, CliError> {
+    store
+        .users_of(&partner.tenant_id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(CliError::NoUser)
+}
+
+/// The partner a command line names: a GUID is a tenant id, anything else (or a GUID that no
+/// partner has) a domain, the way the token service reads `{tenant}`.
+pub async fn resolve_partner(store: &dyn Store, tenant: &str) -> Result<PartnerRecord, CliError> {
+    let by_id = match TenantId::parse(tenant) {
+        Ok(id) => store.partner(&id).await?,
+        Err(_) => None,
+    };
+    match by_id {
+        Some(p) => Ok(p),
+        None => store
+            .partner_by_domain(tenant.trim())
+            .await?
+            .ok_or_else(|| CliError::NoPartner(tenant.to_owned())),
+    }
+}
+
+/// One row of `partner list`, and its JSON shape.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    tenant_id: String,
+    name: String,
+    kind: PartnerKind,
+    domain: String,
+    customer_cap: u32,
+}
+
+impl From<PartnerRecord> for Summary {
+    fn from(p: PartnerRecord) -> Self {
+        Self {
+            tenant_id: p.tenant_id.into_string(),
+            name: p.name,
+            kind: p.kind,
+            domain: p.domain,
+            customer_cap: p.customer_cap,
+        }
+    }
+}
+
+/// What `partner show` prints: the partner, the ids of its apps and users, and its links;
+/// never a hash.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Details {
+    #[serde(flatten)]
+    partner: Summary,
+    mpn_id: String,
+    apps: Vec<AppSummary>,
+    users: Vec<UserSummary>,
+    /// Partners this one is an indirect provider of.
+    indirect_resellers: Vec<LinkSummary>,
+    /// Partners that are indirect providers of this one.
+    indirect_providers: Vec<LinkSummary>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AppSummary {
+    client_id: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserSummary {
+    user_name: String,
+    object_id: String,
+    mfa: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LinkSummary {
+    tenant_id: String,
+    name: String,
+    domain: String,
+}
+
+impl Details {
+    async fn read(store: &dyn Store, partner: PartnerRecord) -> Result<Self, CliError> {
+        let apps = store
+            .apps_of(&partner.tenant_id)
+            .await?
+            .into_iter()
+            .map(|a| AppSummary {
+                client_id: a.client_id.into_string(),
+                name: a.name,
+            })
+            .collect();
+        let users = store
+            .users_of(&partner.tenant_id)
+            .await?
+            .into_iter()
+            .map(|u| UserSummary {
+                user_name: u.upn,
+                object_id: u.object_id.into_string(),
+                mfa: u.mfa,
+            })
+            .collect();
+        let (mut indirect_resellers, mut indirect_providers) = (Vec::new(), Vec::new());
+        for link in store.partner_links(&partner.tenant_id).await? {
+            let other = LinkSummary {
+                tenant_id: link.other.tenant_id.into_string(),
+                name: link.other.name,
+                domain: link.other.domain,
+            };
+            match link.direction {
+                LinkDirection::OtherIsReseller => indirect_resellers.push(other),
+                LinkDirection::OtherIsProvider => indirect_providers.push(other),
+            }
+        }
+        Ok(Self {
+            mpn_id: partner.mpn_id.clone(),
+            partner: Summary::from(partner),
+            apps,
+            users,
+            indirect_resellers,
+            indirect_providers,
+        })
+    }
+
+    /// `label: value` lines, one per app, user and link; a script reads them by label.
+    fn print(&self) {
+        let p = &self.partner;
+        label("tenant id", &p.tenant_id);
+        label("name", &p.name);
+        label("kind", p.kind.as_str());
+        label("domain", &p.domain);
+        label("customer cap", &cap_text(p.customer_cap));
+        label("mpn id", &self.mpn_id);
+        for a in &self.apps {
+            label("client id", &a.client_id);
+        }
+        for u in &self.users {
+            label("user name", &u.user_name);
+        }
+        for l in &self.indirect_resellers {
+            label(
+                "indirect reseller",
+                &format!("{} ({})", l.tenant_id, l.domain),
+            );
+        }
+        for l in &self.indirect_providers {
+            label(
+                "indirect provider",
+                &format!("{} ({})", l.tenant_id, l.domain),
+            );
+        }
+    }
+}
+
+/// A customer cap as people read it: 0 means none.
+fn cap_text(cap: u32) -> String {
+    if cap == 0 {
+        "none".to_owned()
+    } else {
+        cap.to_string()
+    }
+}
+
+/// One aligned `label: value` line, the form scripts may read by its label.
+fn label(name: &str, value: &str) {
+    println!("{:<15} {value}", format!("{name}:"));
 }
 
 /// Prints a new partner's credentials: one JSON object (`tenantId`, `clientSecret`, ...), or

@@ -1,8 +1,10 @@
 //! `partnerd export` and `partnerd import`: a whole store as JSON lines, one record a line,
 //! to move between backends (SQLite to PostgreSQL and back) or to keep.
 //!
-//! Import only fills an empty store, so it never merges two histories. The count of records
-//! goes to standard error on export, keeping standard output the data alone.
+//! An export holds private signing keys and server secrets, so `--output` writes a file only
+//! its owner may read. Import only fills an empty store, so it never merges two histories.
+//! The count of records goes to standard error on export, keeping standard output the data
+//! alone.
 
 use std::path::PathBuf;
 
@@ -22,7 +24,9 @@ pub async fn export(db: &Database, output: Option<PathBuf>) -> Result<(), CliErr
     }
     match output {
         Some(path) => {
-            if let Err(source) = std::fs::write(&path, text) {
+            // The export holds the signing keys' private halves and the server secrets: only
+            // its owner may read it, like the TLS key and the admin token.
+            if let Err(source) = partnerd::tls::write_private(&path, &text) {
                 return Err(CliError::Write { path, source });
             }
         }

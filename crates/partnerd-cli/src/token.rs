@@ -3,41 +3,19 @@
 
 use partnerd::auth::cloud::Cloud;
 use partnerd::config::Settings;
-use partnerd_store::TenantId;
 
 use crate::args::Database;
 use crate::error::CliError;
+use crate::partner::{first_app, first_user, resolve_partner};
 
 /// Prints a token for the partner `tenant` (a tenant id or a domain): app-only, or app+user
 /// for the partner's first user when `user` is set.
 pub async fn run(db: &Database, tenant: &str, user: bool, cloud: Cloud) -> Result<(), CliError> {
     let store = db.open().await?;
-    let by_id = match TenantId::parse(tenant) {
-        Ok(id) => store.partner(&id).await?,
-        Err(_) => None,
-    };
-    let partner = match by_id {
-        Some(p) => p,
-        None => store
-            .partner_by_domain(tenant)
-            .await?
-            .ok_or_else(|| CliError::NoPartner(tenant.to_owned()))?,
-    };
-    let app = store
-        .apps_of(&partner.tenant_id)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(CliError::NoApp)?;
+    let partner = resolve_partner(store.as_ref(), tenant).await?;
+    let app = first_app(store.as_ref(), &partner).await?;
     let user = if user {
-        Some(
-            store
-                .users_of(&partner.tenant_id)
-                .await?
-                .into_iter()
-                .next()
-                .ok_or(CliError::NoUser)?,
-        )
+        Some(first_user(store.as_ref(), &partner).await?)
     } else {
         None
     };

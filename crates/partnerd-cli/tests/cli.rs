@@ -1,5 +1,6 @@
-//! The command line: `serve` (bootstrap, graceful shutdown), `partner create|link`, `token`,
-//! `migrate`, working beside a running server on the same database.
+//! The command line: `serve` (bootstrap, graceful shutdown, several listeners, the admin
+//! token file), `partner create|list|show|reset-secret|link`, `token`, `migrate`, working
+//! beside a running server on the same database; and the control plane's partner reset.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -233,13 +234,21 @@ fn start_serve_logging(
     filter: &str,
     log: Stdio,
 ) -> (std::process::Child, Vec<String>) {
-    let mut child = partnerd()
+    let mut command = partnerd();
+    command
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("PARTNERD_DATABASE", "sqlite://partnerd.db")
         .env("RUST_LOG", filter)
+        .stderr(log);
+    spawn_serve(dir, command)
+}
+
+/// Spawns a prepared `partnerd serve` command on `partnerd.db` in `dir`, and returns the child
+/// and the lines it printed up to and including its `listening on` line.
+fn spawn_serve(dir: &std::path::Path, mut command: Command) -> (std::process::Child, Vec<String>) {
+    let mut child = command
+        .env("PARTNERD_DATABASE", "sqlite://partnerd.db")
         .current_dir(dir)
         .stdout(Stdio::piped())
-        .stderr(log)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -320,11 +329,13 @@ async fn serve_bootstraps_once_and_stops_gracefully() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    // The control plane's token was made, printed once and kept beside the database.
+    // The control plane's token was made, printed once and kept beside the database, in a
+    // file named after it: another database in the same folder gets a token of its own.
     let admin = field("Control-plane admin token (kept in");
     let admin = admin.rsplit(' ').next().unwrap().to_owned();
-    let kept = std::fs::read_to_string(dir.path().join("admin-token")).unwrap();
+    let kept = std::fs::read_to_string(dir.path().join("partnerd.db.admin-token")).unwrap();
     assert_eq!(kept.trim(), admin);
+    assert!(!dir.path().join("admin-token").exists());
     let r = http
         .get(format!("{base}/_partnerd/metrics"))
         .bearer_auth(&admin)
@@ -479,6 +490,11 @@ async fn no_secret_password_or_token_reaches_the_log() {
     }
     // A token's signature alone must not appear either.
     assert!(!text.contains(access.rsplit('.').next().unwrap()));
+    // A log that goes to a file is plain text: no colour codes.
+    assert!(
+        !text.contains('\u{1b}'),
+        "ANSI escapes in a log file: {text}"
+    );
 }
 
 #[tokio::test]
@@ -545,4 +561,324 @@ async fn fault_rules_load_from_a_file_at_start() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("partnerd:"));
+}
+
+/// Asks the token service for an app-only token; returns the status and the answer.
+async fn client_credentials(s: &TestServer, tenant: &str, client: &str, secret: &str) -> u16 {
+    let r = s
+        .request(Method::POST, &format!("/{tenant}/oauth2/v2.0/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client),
+            ("client_secret", secret),
+            ("scope", "https://api.partnercenter.microsoft.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    r.status().as_u16()
+}
+
+#[tokio::test]
+async fn partner_list_show_and_reset_secret() {
+    let s = TestServer::start().await;
+    let (ok, out, err) = run(&[
+        "partner",
+        "create",
+        "--database",
+        &s.db_url,
+        "--name",
+        "Reseller Two",
+        "--kind",
+        "production",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let other: Value = serde_json::from_str(out.trim()).unwrap();
+    let other_domain = other["domain"].as_str().unwrap();
+
+    // `list --json`: every partner, oldest first, with these fields and no credentials.
+    let (ok, out, err) = run(&["partner", "list", "--database", &s.db_url, "--json"]);
+    assert!(ok, "{err}");
+    let listed: Value = serde_json::from_str(&out).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{out}");
+    assert_eq!(listed[0]["tenantId"], s.partner.tenant_id.as_str());
+    assert_eq!(listed[1]["tenantId"], other["tenantId"]);
+    for p in listed {
+        let mut keys: Vec<&str> = p.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["customerCap", "domain", "kind", "name", "tenantId"],
+            "{p}"
+        );
+    }
+    assert_eq!(listed[1]["kind"], "production");
+    assert_eq!(listed[1]["customerCap"], 0);
+    // The table: a header and one row a partner.
+    let (ok, out, err) = run(&["partner", "list", "--database", &s.db_url]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("TENANT ID"), "{out}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(
+        out.contains(&s.partner.domain) && out.contains(other_domain),
+        "{out}"
+    );
+
+    // `link` takes domains as well as tenant ids.
+    let (ok, _, err) = run(&[
+        "partner",
+        "link",
+        "--database",
+        &s.db_url,
+        "--provider",
+        &s.partner.domain,
+        "--reseller",
+        other_domain,
+    ]);
+    assert!(ok, "{err}");
+
+    // `show` by domain: the partner, its app and user, its links; no secret or hash.
+    let (ok, out, err) = run(&[
+        "partner",
+        "show",
+        "--database",
+        &s.db_url,
+        &s.partner.domain,
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let shown: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(shown["tenantId"], s.partner.tenant_id.as_str());
+    assert_eq!(shown["apps"][0]["clientId"], s.partner.client_id.as_str());
+    assert_eq!(shown["users"][0]["userName"], s.partner.user_name.as_str());
+    assert_eq!(shown["indirectResellers"][0]["tenantId"], other["tenantId"]);
+    for secret in [
+        "$argon2",
+        "$sha256",
+        "Hash",
+        s.partner.client_secret.as_str(),
+        s.partner.user_password.as_str(),
+    ] {
+        assert!(!out.contains(secret), "{secret} in {out}");
+    }
+    // By tenant id, as text read by its labels.
+    let (ok, out, err) = run(&[
+        "partner",
+        "show",
+        "--database",
+        &s.db_url,
+        other["tenantId"].as_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("domain:         {other_domain}")),
+        "{out}"
+    );
+    assert!(
+        out.contains("client id:") && out.contains("user name:"),
+        "{out}"
+    );
+    assert!(out.contains("indirect provider:"), "{out}");
+    assert!(
+        !out.contains("secret") && !out.contains("password"),
+        "{out}"
+    );
+    let (ok, _, err) = run(&[
+        "partner",
+        "show",
+        "--database",
+        &s.db_url,
+        "nobody.onmicrosoft.com",
+    ]);
+    assert!(!ok && err.contains("nobody.onmicrosoft.com"), "{err}");
+
+    // `reset-secret`: new credentials, printed once; the old secret stops working at once.
+    let tenant = s.partner.tenant_id.as_str();
+    let client = s.partner.client_id.as_str();
+    assert_eq!(
+        client_credentials(&s, tenant, client, &s.partner.client_secret).await,
+        200
+    );
+    let (ok, out, err) = run(&[
+        "partner",
+        "reset-secret",
+        "--database",
+        &s.db_url,
+        &s.partner.domain,
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let new: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(new["clientId"], client);
+    assert_eq!(new["userName"], s.partner.user_name.as_str());
+    let secret = new["clientSecret"].as_str().unwrap();
+    let password = new["userPassword"].as_str().unwrap();
+    assert_ne!(secret, s.partner.client_secret);
+    assert_ne!(password, s.partner.user_password);
+    assert_eq!(
+        client_credentials(&s, tenant, client, &s.partner.client_secret).await,
+        401
+    );
+    assert_eq!(client_credentials(&s, tenant, client, secret).await, 200);
+    let r = s
+        .request(Method::POST, &format!("/{tenant}/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", client),
+            ("client_secret", secret),
+            ("username", s.partner.user_name.as_str()),
+            ("password", password),
+            ("resource", "https://api.partnercenter.microsoft.com"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_json(r).await;
+    assert_eq!(status, 200, "{body}");
+    // The text form, by tenant id.
+    let (ok, out, err) = run(&["partner", "reset-secret", "--database", &s.db_url, tenant]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("client secret:") && out.contains("user password:"),
+        "{out}"
+    );
+    assert_eq!(client_credentials(&s, tenant, client, secret).await, 401);
+}
+
+#[tokio::test]
+async fn partner_reset_takes_a_tenant_id_or_a_domain() {
+    let s = TestServer::start().await;
+    let t = s.app_token().await;
+    s.create_customer(&t, "resetbydomain.onmicrosoft.com").await;
+    let r = s
+        .admin(
+            Method::POST,
+            &format!("/_partnerd/partners/{}/reset", s.partner.domain),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, v) = status_json(r).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["tenantId"], s.partner.tenant_id.as_str());
+    assert_eq!(v["deletedCustomers"], 1);
+    let r = s
+        .admin(
+            Method::POST,
+            "/_partnerd/partners/nobody.onmicrosoft.com/reset",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[test]
+fn serve_that_cannot_listen_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_addr = taken.local_addr().unwrap();
+    // The first address is free: it is bound, then given back when the second fails.
+    let out = partnerd()
+        .args(["serve", "--tls-self-signed"])
+        .args(["--listen", &format!("127.0.0.1:{}", free_port())])
+        .args(["--listen", &taken_addr.to_string()])
+        .env("PARTNERD_DATABASE", "sqlite://partnerd.db")
+        .env_remove("PARTNERD_ADMIN_TOKEN")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on {taken_addr}")),
+        "{err}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("client secret"), "{stdout}");
+    // No database, lock file, TLS material or admin token was made.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[tokio::test]
+async fn one_server_listens_on_several_sockets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (free_port(), free_port());
+    let mut command = partnerd();
+    command
+        .arg("serve")
+        .env("PARTNERD_LISTEN", format!("127.0.0.1:{a},127.0.0.1:{b}"))
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::null());
+    let (mut child, lines) = spawn_serve(dir.path(), command);
+    let listening = lines.last().unwrap();
+    assert!(
+        listening.contains(&format!("http://127.0.0.1:{a}"))
+            && listening.contains(&format!("http://127.0.0.1:{b}")),
+        "{listening}"
+    );
+    let field = |name: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
+            .unwrap()
+    };
+    let (tenant, client, secret) = (
+        field("tenant id:"),
+        field("client id:"),
+        field("client secret:"),
+    );
+    // One state behind both: a token from one socket works on the other.
+    let http = reqwest::Client::new();
+    let token: Value = http
+        .post(format!("http://127.0.0.1:{a}/{tenant}/oauth2/v2.0/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client.as_str()),
+            ("client_secret", secret.as_str()),
+            ("scope", "https://api.partnercenter.microsoft.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = http
+        .get(format!("http://127.0.0.1:{b}/v1/customers"))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // SIGTERM stops both, gracefully.
+    assert!(terminate(&mut child).success());
+}
+
+#[tokio::test]
+async fn serve_keeps_the_admin_token_of_an_older_set_up() {
+    let dir = tempfile::tempdir().unwrap();
+    // Before the token file was named after its database, it was `admin-token`.
+    std::fs::write(dir.path().join("admin-token"), "kept-from-before\n").unwrap();
+    let port = free_port();
+    let (mut child, lines) = start_serve(dir.path(), port);
+    assert!(
+        !lines.iter().any(|l| l.contains("admin token")),
+        "{lines:?}"
+    );
+    let r = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/_partnerd/metrics"))
+        .bearer_auth("kept-from-before")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(!dir.path().join("partnerd.db.admin-token").exists());
+    assert!(terminate(&mut child).success());
 }

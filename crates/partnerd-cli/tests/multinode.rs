@@ -281,7 +281,7 @@ async fn forty_eight_puts_with_one_etag_over_three_nodes_have_one_winner() {
         "{statuses:?}"
     );
     assert_eq!(
-        statuses.iter().filter(|s| **s == 412).count(),
+        statuses.iter().filter(|s| **s == 400).count(),
         47,
         "{statuses:?}"
     );

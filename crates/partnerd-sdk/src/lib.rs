@@ -47,7 +47,7 @@ pub use partnerd_wire::{
     ApiFault, Customer, CustomerBillingProfile, CustomerCompanyProfile, CustomerFilter,
     CustomerSearchField, PartnerRelationship, ResourceCollection,
 };
-pub use transport::RetryPolicy;
+pub use transport::{RetryEvent, RetryHook, RetryPolicy};
 
 /// A Partner Center cloud: the API and token-service addresses to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -94,6 +94,7 @@ pub(crate) struct Inner {
     pub(crate) authority: String,
     pub(crate) resource: String,
     pub(crate) retry: RetryPolicy,
+    pub(crate) on_retry: Option<transport::RetryHook>,
     pub(crate) tokens: auth::TokenSource,
 }
 
@@ -157,7 +158,7 @@ impl PartnerCenter {
 }
 
 /// Configures a [`PartnerCenter`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PartnerCenterBuilder {
     base_url: String,
     authority: String,
@@ -167,6 +168,23 @@ pub struct PartnerCenterBuilder {
     retry: RetryPolicy,
     correlation_id: Option<String>,
     extra_roots: Vec<Vec<u8>>,
+    on_retry: Option<transport::RetryHook>,
+}
+
+impl std::fmt::Debug for PartnerCenterBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartnerCenterBuilder")
+            .field("base_url", &self.base_url)
+            .field("authority", &self.authority)
+            .field("resource", &self.resource)
+            .field("credentials", &self.credentials)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("correlation_id", &self.correlation_id)
+            .field("extra_roots", &self.extra_roots.len())
+            .field("on_retry", &self.on_retry.is_some())
+            .finish()
+    }
 }
 
 impl Default for PartnerCenterBuilder {
@@ -181,6 +199,7 @@ impl Default for PartnerCenterBuilder {
             retry: RetryPolicy::default(),
             correlation_id: None,
             extra_roots: Vec::new(),
+            on_retry: None,
         }
     }
 }
@@ -227,6 +246,13 @@ impl PartnerCenterBuilder {
     /// The retry policy.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Calls `hook` before every retry, with the status that failed the attempt and the wait
+    /// (a command line says "throttled, retrying in 2 s" with it).
+    pub fn on_retry(mut self, hook: impl Fn(&RetryEvent) + Send + Sync + 'static) -> Self {
+        self.on_retry = Some(Arc::new(hook));
         self
     }
 
@@ -280,6 +306,7 @@ impl PartnerCenterBuilder {
                 authority,
                 resource,
                 retry: self.retry,
+                on_retry: self.on_retry,
                 tokens: auth::TokenSource::new(credentials),
             }),
             correlation_id: self

@@ -327,7 +327,7 @@ impl BillingProfileOperations {
     }
 
     /// Replaces the billing profile. The body's `attributes.etag` is sent as `If-Match`, so the
-    /// update fails with 412 (code 2055) if the profile changed since it was read.
+    /// update fails with 400 (code 2055) if the profile changed since it was read.
     /// ```
     /// # include!("../doc/partnerd.rs");
     /// # #[tokio::main(flavor = "current_thread")]
@@ -341,7 +341,7 @@ impl BillingProfileOperations {
     /// assert_eq!(updated.first_name.as_deref(), Some("Grace"));
     /// // The profile read first is stale now.
     /// let stale = billing.update(&profile).await.unwrap_err();
-    /// assert_eq!((stale.status(), stale.code()), (Some(412), Some(2055)));
+    /// assert_eq!((stale.status(), stale.code()), (Some(400), Some(2055)));
     /// # Ok(())
     /// # }
     /// ```

@@ -1,5 +1,6 @@
 //! Sending requests: tracking headers, tokens, retries and error decoding.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use partnerd_wire::ApiFault;
@@ -59,6 +60,24 @@ impl RetryPolicy {
         Duration::from_nanos(rand::thread_rng().gen_range(0..=nanos))
     }
 }
+
+/// An attempt that failed and is about to be retried, as told to the hook set with
+/// [`crate::PartnerCenterBuilder::on_retry`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryEvent {
+    /// The attempt that failed, from 1.
+    pub attempt: u32,
+    /// The most attempts the policy allows.
+    pub max_attempts: u32,
+    /// The status that failed it (429 or 5xx); none for a timeout or a dropped connection.
+    pub status: Option<u16>,
+    /// How long the client waits before the next attempt: `Retry-After` when the answer gave
+    /// one, else the back-off.
+    pub wait: Duration,
+}
+
+/// Told of every retry (see [`RetryEvent`]).
+pub type RetryHook = Arc<dyn Fn(&RetryEvent) + Send + Sync>;
 
 /// A final answer: a success, a non-retryable status, or the last retryable one.
 pub(crate) struct Answer {
@@ -158,16 +177,14 @@ impl PartnerCenter {
                 }
                 Err(e) => Err(e),
             };
-            let wait = match outcome {
+            let (wait, status) = match outcome {
                 Ok(answer) if retryable_status(answer.status) && attempt < max => {
                     let backoff = policy.backoff(attempt);
-                    match retry_after(&answer.headers) {
-                        Some(after) => after,
-                        None => backoff,
-                    }
+                    let wait = retry_after(&answer.headers).unwrap_or(backoff);
+                    (wait, Some(answer.status))
                 }
                 Ok(answer) => return Ok(answer),
-                Err(e) if !e.is_builder() && attempt < max => policy.backoff(attempt),
+                Err(e) if !e.is_builder() && attempt < max => (policy.backoff(attempt), None),
                 Err(source) => {
                     return Err(Error::Transport {
                         source,
@@ -175,6 +192,14 @@ impl PartnerCenter {
                     })
                 }
             };
+            if let Some(hook) = &self.inner.on_retry {
+                hook(&RetryEvent {
+                    attempt,
+                    max_attempts: max,
+                    status,
+                    wait,
+                });
+            }
             tokio::time::sleep(wait).await;
             attempt += 1;
         }

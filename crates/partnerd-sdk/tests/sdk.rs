@@ -76,7 +76,7 @@ async fn every_operation_with_an_app_user_client() {
     let new_etag = updated.attributes.clone().unwrap().etag.unwrap();
     assert_ne!(old_etag, new_etag);
     let stale = billing.update(&profile).await.unwrap_err();
-    assert_eq!(stale.status(), Some(412), "{stale}");
+    assert_eq!(stale.status(), Some(400), "{stale}");
     assert_eq!(stale.code(), Some(2055));
     assert!(stale.request_id().is_some());
     assert_eq!(stale.correlation_id(), Some(pc.correlation_id()));

@@ -27,6 +27,10 @@ pub enum StoreError {
     /// A PATCH asked to remove something that is not there.
     #[error("nothing to remove")]
     NothingToRemove,
+    /// An indirect reseller asked to remove its relationship with a customer: only the
+    /// indirect provider may.
+    #[error("an indirect reseller cannot remove its customer relationship")]
+    RemovalByIndirectReseller,
     /// A unique key (tenant id, client id, user name) is taken.
     #[error("duplicate {0}")]
     Duplicate(String),

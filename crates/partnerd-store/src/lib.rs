@@ -63,6 +63,11 @@ pub trait PartnerStore: Send + Sync {
         client_id: &ClientId,
         user_id: Option<&UserId>,
     ) -> StoreResult<Option<Principal>>;
+    /// Replaces an app's client secret hash; false if there is no such app.
+    async fn set_app_secret(&self, client_id: &ClientId, secret_hash: &str) -> StoreResult<bool>;
+    /// Replaces a user's password hash; false if there is no such user.
+    async fn set_user_password(&self, object_id: &UserId, password_hash: &str)
+        -> StoreResult<bool>;
     /// Deletes an app registration; false if there was none.
     async fn delete_app(&self, client_id: &ClientId) -> StoreResult<bool>;
     /// Deletes a user; false if there was none.
@@ -275,6 +280,84 @@ pub fn data_dir(url: &str) -> StoreResult<std::path::PathBuf> {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     })
+}
+
+/// The file that keeps the control plane's admin token when none is given (see
+/// [`companion_file`]): `partnerd.db.admin-token`.
+pub fn admin_token_file(url: &str) -> StoreResult<std::path::PathBuf> {
+    companion_file(url, "admin-token")
+}
+
+/// The file where the first `serve` writes the bootstrap partner's credentials and its
+/// address, once (see [`companion_file`]): `partnerd.db.bootstrap.json`.
+pub fn bootstrap_file(url: &str) -> StoreResult<std::path::PathBuf> {
+    companion_file(url, "bootstrap.json")
+}
+
+/// A file that belongs with one database, named `<suffix>` after it: one per database, so two
+/// databases in one folder never share one.
+///
+/// Beside a SQLite file it is the file's name with `.<suffix>` added
+/// (`partnerd.db.admin-token`). A PostgreSQL database has no folder of its own, so its file is
+/// in the working directory, named after the database: `partnerd-<database>.<suffix>`, or
+/// `partnerd-<database>-<schema>.<suffix>` when the URL names a `schema=` (each schema is a
+/// store of its own).
+pub fn companion_file(url: &str, suffix: &str) -> StoreResult<std::path::PathBuf> {
+    if is_postgres_url(url) {
+        let (database, schema) = postgres_names(url);
+        let mut name = format!("partnerd-{}", file_safe(&database));
+        if let Some(schema) = schema {
+            name.push('-');
+            name.push_str(&file_safe(&schema));
+        }
+        name.push('.');
+        name.push_str(suffix);
+        return Ok(data_dir(url)?.join(name));
+    }
+    let mut path = sqlite::parse_url(url)?.into_os_string();
+    path.push(".");
+    path.push(suffix);
+    Ok(path.into())
+}
+
+/// The database and the `schema=` a PostgreSQL URL names. The database is found the way
+/// libpq finds it: the URL's path, else `dbname=`, else the user name, else `postgres`.
+fn postgres_names(url: &str) -> (String, Option<String>) {
+    let rest = url.split_once("://").map_or("", |(_, rest)| rest);
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let param = |key: &str| {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, v)| *k == key && !v.is_empty())
+            .map(|(_, v)| v.to_owned())
+    };
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let user = authority
+        .rsplit_once('@')
+        .map(|(userinfo, _)| userinfo.split(':').next().unwrap_or_default().to_owned())
+        .filter(|user| !user.is_empty());
+    let database = Some(path.to_owned())
+        .filter(|p| !p.is_empty())
+        .or_else(|| param("dbname"))
+        .or(user)
+        .or_else(|| param("user"))
+        .unwrap_or_else(|| "postgres".to_owned());
+    (database, param("schema"))
+}
+
+/// `name` with every character but ASCII letters, digits, `-`, `_` and `.` replaced by `_`,
+/// so that it is one file name on every system.
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Held by a serving process for as long as it runs (see [`lock_for_serving`]).

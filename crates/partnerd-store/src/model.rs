@@ -282,6 +282,22 @@ pub enum EtagCondition {
 }
 
 impl CustomerView {
+    /// Whether the viewing partner may make `removal`. An indirect reseller works through its
+    /// indirect provider and cannot remove the customer relationship itself (delegated access
+    /// it may give up). Both backends check this under their write lock, before writing.
+    pub(crate) fn check_removal(
+        &self,
+        removal: RelationshipRemoval,
+    ) -> Result<(), crate::StoreError> {
+        if removal.reseller && self.role == CustomerRole::IndirectReseller {
+            return Err(crate::StoreError::RemovalByIndirectReseller);
+        }
+        if !removal.reseller && !removal.delegated_access {
+            return Err(crate::StoreError::NothingToRemove);
+        }
+        Ok(())
+    }
+
     /// The profile and ETag that replace this customer's billing profile, or `EtagMismatch`.
     /// Both backends call it under their write lock, so the check and the write are one
     /// compare-and-swap. The profile keeps its id, and the ETag always changes.
@@ -328,6 +344,8 @@ pub enum GrantKind {
     Device,
     /// The user code of a device code, pointing at it.
     UserCode,
+    /// A revoked refresh-token family: every refresh token descended from one sign-in.
+    RevokedFamily,
 }
 
 impl GrantKind {
@@ -338,14 +356,21 @@ impl GrantKind {
             Self::Code => "code",
             Self::Device => "device",
             Self::UserCode => "user_code",
+            Self::RevokedFamily => "revoked_family",
         }
     }
 
     /// The kind a backend stored under this name.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Refresh, Self::Code, Self::Device, Self::UserCode]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Self::Refresh,
+            Self::Code,
+            Self::Device,
+            Self::UserCode,
+            Self::RevokedFamily,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

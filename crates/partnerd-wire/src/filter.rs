@@ -127,12 +127,16 @@ fn object(text: &str) -> Result<Map<String, Value>, Option<serde_json::Error>> {
     }
 }
 
-/// A parsed partner-relationship filter: partners whose name starts with a prefix, as the
-/// .NET SDK's relationship query sends it (`{"Field":"Name","Value":…,"Operator":"starts_with"}`).
+/// A parsed partner-relationship filter on the partner's name, as the .NET SDK's
+/// relationship query sends it (`{"Field":"Name","Value":…,"Operator":"starts_with"}`, or
+/// `"substring"`). Names compare case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelationshipFilter {
-    /// The name prefix, lower-cased (empty when no value was given: every name matches).
-    pub name_prefix: String,
+    /// The text looked for, lower-cased (empty when no value was given: every name matches).
+    pub value: String,
+    /// Whether the name must start with the value (`starts_with`) or only contain it
+    /// (`substring`).
+    pub prefix: bool,
 }
 
 impl RelationshipFilter {
@@ -142,22 +146,36 @@ impl RelationshipFilter {
             .map_err(|_| FilterError("Invalid filter: it is not a JSON object.".to_owned()))?;
         let text_of = |k: &str| map.get(k).and_then(Value::as_str).unwrap_or_default();
         let operator: String = text_of("operator").chars().filter(|c| *c != '_').collect();
-        if !text_of("field").eq_ignore_ascii_case("name")
-            || !operator.eq_ignore_ascii_case("startswith")
-        {
+        let prefix = if operator.eq_ignore_ascii_case("startswith") {
+            true
+        } else if operator.eq_ignore_ascii_case("substring") {
+            false
+        } else {
             return Err(FilterError(
-                "Invalid filter: relationships can be filtered only by Name with starts_with."
+                "Invalid filter: relationships can be filtered only by Name with starts_with or substring."
+                    .to_owned(),
+            ));
+        };
+        if !text_of("field").eq_ignore_ascii_case("name") {
+            return Err(FilterError(
+                "Invalid filter: relationships can be filtered only by Name with starts_with or substring."
                     .to_owned(),
             ));
         }
         Ok(Self {
-            name_prefix: text_of("value").to_lowercase(),
+            value: text_of("value").to_lowercase(),
+            prefix,
         })
     }
 
     /// Whether a partner's name passes the filter.
     pub fn admits(&self, name: &str) -> bool {
-        name.to_lowercase().starts_with(&self.name_prefix)
+        let name = name.to_lowercase();
+        if self.prefix {
+            name.starts_with(&self.value)
+        } else {
+            name.contains(&self.value)
+        }
     }
 }
 
@@ -200,6 +218,10 @@ mod tests {
         assert!(f.admits("Fabrikam") && !f.admits("Contoso"));
         let any = RelationshipFilter::parse(r#"{"field":"name","operator":"StartsWith"}"#).unwrap();
         assert!(any.admits("Contoso"));
+        let inner =
+            RelationshipFilter::parse(r#"{"Field":"Name","Value":"RIK","Operator":"substring"}"#)
+                .unwrap();
+        assert!(inner.admits("Fabrikam") && !inner.admits("Contoso"));
         for bad in [
             "nope",
             "[]",

@@ -118,7 +118,8 @@ pub(crate) fn full_relationship() -> PartnerRelationship {
         id: "a1b2c3d4-0000-0000-0000-000000000001".into(),
         name: Some("Fabrikam Reseller".into()),
         relationship_type: PartnerRelationshipType::IsIndirectResellerOf,
-        state: Some("active".into()),
+        state: Some("Active".into()),
+        location: Some("US".into()),
         mpn_id: Some("1234567".into()),
         attributes: Some(ResourceAttributes::of("PartnerRelationship")),
     }

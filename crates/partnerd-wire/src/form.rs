@@ -222,20 +222,18 @@ impl Shape {
 }
 
 fn conflict(path: &str, had: Shape, wanted: Shape) -> DecodeError {
+    // The same shape twice is a value given twice (objects and arrays are filled by many
+    // keys), which every format reports alike.
+    if had == wanted {
+        return decode::given_twice(path.to_owned());
+    }
     DecodeError {
         path: path.to_owned(),
-        message: if had == wanted {
-            format!(
-                "the form gives {} for this property more than once",
-                had.describe()
-            )
-        } else {
-            format!(
-                "the form gives this property both {} and {}",
-                had.describe(),
-                wanted.describe()
-            )
-        },
+        message: format!(
+            "the form gives this property both {} and {}",
+            had.describe(),
+            wanted.describe()
+        ),
     }
 }
 
@@ -531,6 +529,38 @@ mod tests {
             assert_eq!(err.path, path, "{body}: {err}");
             assert!(err.message.contains(message), "{body}: {err}");
         }
+    }
+
+    #[test]
+    fn a_property_given_twice_is_an_error_but_indexed_items_are_not() {
+        for (body, path) in [
+            (
+                "billingProfile.Email=a&BillingProfile[email]=b",
+                "billingProfile.email",
+            ),
+            (
+                "billingProfile[defaultAddress][City]=a&BILLINGPROFILE.defaultaddress.city=b",
+                "billingProfile.defaultAddress.city",
+            ),
+            (
+                "companyProfile.domain=a.onmicrosoft.com&companyProfile.Domain=",
+                "companyProfile.domain",
+            ),
+            ("customDomains[0]=a&CustomDomains.0=b", "customDomains[0]"),
+        ] {
+            let err = form_error(body);
+            assert_eq!(err.path, path, "{body}: {err}");
+            assert!(err.to_string().contains("more than once"), "{body}: {err}");
+        }
+        // Items are told apart by their index, so equal items are no duplicates.
+        assert_eq!(
+            from_form(b"customDomains[0]=a&customDomains[1]=a&CustomDomains[]=a").unwrap(),
+            json!({"customDomains": ["a", "a", "a"]})
+        );
+        assert_eq!(
+            from_form(b"items[0].id=1&items[1].ID=1").unwrap(),
+            json!({"items": [{"id": "1"}, {"id": "1"}]})
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! These types are shared by the partnerd server and its Rust SDK. Output is always camelCase
 //! with nulls omitted and enums in lower snake case. Input is decoded leniently through
 //! [`decode`]: property names in any casing, enums in any of the spellings real clients send,
-//! explicit nulls read as "not given", unknown properties ignored.
+//! explicit nulls and empty optional text read as "not given", unknown properties ignored, a
+//! property given twice (in any casing) refused.
 //!
 //! XML ([`xml`]) and form ([`form`]) bodies are read into the same JSON tree first, so every
 //! rule holds the same for every format; [`to_xml`] writes the XML shape of a response.
@@ -28,7 +29,7 @@ pub use collection::ResourceCollection;
 pub use customer::{
     Address, Customer, CustomerBillingProfile, CustomerCompanyProfile, UserCredentials,
 };
-pub use decode::{decode_json, decode_value, DecodeError};
+pub use decode::{decode_json, decode_value, parse_json, DecodeError};
 pub use enums::{CustomerPartnerRelationship, PartnerRelationshipType};
 pub use fault::ApiFault;
 pub use filter::{CustomerFilter, CustomerSearchField, FilterError, RelationshipFilter};

@@ -62,14 +62,17 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "source",
     "name",
     "relationshipType",
+    "location",
     "mpnId",
     "field",
     "operator",
 ];
 
 /// Properties whose value is an array. The text formats need this list: XML reads one of these
-/// elements as an array whatever its children (even one child, or none), where any other
-/// element needs two or more same-named children to be taken for an array.
+/// elements as an array whatever its children (even one child, or none). Another known
+/// property is never an array, and an unknown element is one only when it has two or more
+/// same-named children that are not named after a property; so a known object holding a
+/// property twice reads as that, not as an array.
 pub const ARRAY_PROPERTIES: &[&str] = &["items", "customDomains", "headers", "data"];
 
 /// Properties whose value is a boolean. XML and form bodies carry every value as text; the
@@ -79,6 +82,47 @@ pub const BOOLEAN_PROPERTIES: &[&str] = &["allowDelegatedAccess"];
 /// Properties whose value is an integer. XML and form bodies carry every value as text; the
 /// text of one of these properties is read as an integer when it is one.
 pub const INTEGER_PROPERTIES: &[&str] = &["totalCount", "code"];
+
+/// Text properties that are optional wherever they occur (`Option<String>`, or defaulted, in
+/// every wire type that has them). An empty string given for one of these means "not given",
+/// as `null` does (PowerShell sends `Region = ""`). Text that some type requires (`id` of a
+/// partner relationship, a link's `uri` and `method`, a header's `key` and `value`, a fault's
+/// `description`) is not listed, and neither are enums, so their empty strings reach typed
+/// decoding as they were sent. A test in this module checks the list against the wire types.
+pub const OPTIONAL_TEXT_PROPERTIES: &[&str] = &[
+    "commerceId",
+    "associatedPartnerId",
+    "tenantId",
+    "domain",
+    "companyName",
+    "email",
+    "organizationRegistrationNumber",
+    "firstName",
+    "middleName",
+    "lastName",
+    "culture",
+    "language",
+    "country",
+    "region",
+    "city",
+    "state",
+    "district",
+    "addressLine1",
+    "addressLine2",
+    "addressLine3",
+    "postalCode",
+    "emailAddress",
+    "phoneNumber",
+    "userName",
+    "password",
+    "etag",
+    "objectType",
+    "continuationToken",
+    "name",
+    "location",
+    "mpnId",
+    "source",
+];
 
 /// Whether `name`, in any casing, is one of `list`.
 pub fn is_one_of(list: &[&str], name: &str) -> bool {
@@ -149,6 +193,60 @@ mod tests {
                 assert!(
                     pairs.iter().any(|(k, _)| k == name),
                     "{name} occurs in no wire type"
+                );
+            }
+        }
+    }
+
+    /// Whether each of [`crate::fixtures::all_serialized`] decodes back into its own type.
+    fn all_decode(values: &[Value]) -> bool {
+        serde_json::from_value::<ResourceCollection<Customer>>(values[0].clone()).is_ok()
+            && serde_json::from_value::<Customer>(values[1].clone()).is_ok()
+            && serde_json::from_value::<PartnerRelationship>(values[2].clone()).is_ok()
+            && serde_json::from_value::<ApiFault>(values[3].clone()).is_ok()
+    }
+
+    /// The tree without its text properties named in `names`, at any depth.
+    fn without(v: &Value, names: &[&str]) -> Value {
+        match v {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .filter(|(k, v)| !(v.is_string() && names.contains(&k.as_str())))
+                    .map(|(k, v)| (k.clone(), without(v, names)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(|v| without(v, names)).collect()),
+            other => other.clone(),
+        }
+    }
+
+    #[test]
+    fn optional_text_properties_are_exactly_the_optional_ones() {
+        // Enums are text on the wire but not text properties: an empty one is a bad member.
+        const ENUMS: &[&str] = &["relationshipToPartner", "relationshipType"];
+        let values = crate::fixtures::all_serialized();
+        assert!(all_decode(&values), "the fixtures decode");
+        for name in OPTIONAL_TEXT_PROPERTIES {
+            assert_eq!(canonical(name), Some(*name), "{name} is not canonical");
+        }
+        // Every listed property may be left out of every type that has it.
+        let stripped: Vec<Value> = values
+            .iter()
+            .map(|v| without(v, OPTIONAL_TEXT_PROPERTIES))
+            .collect();
+        assert!(
+            all_decode(&stripped),
+            "a property in OPTIONAL_TEXT_PROPERTIES is required somewhere"
+        );
+        // Every other text property is required by some type, or an enum.
+        let mut pairs = Vec::new();
+        values.iter().for_each(|v| collect_pairs(v, &mut pairs));
+        for (k, v) in pairs {
+            if v.is_string() && !is_one_of(OPTIONAL_TEXT_PROPERTIES, k) && !is_one_of(ENUMS, k) {
+                let stripped: Vec<Value> = values.iter().map(|v| without(v, &[k])).collect();
+                assert!(
+                    !all_decode(&stripped),
+                    "{k} is optional text wherever it occurs: list it in OPTIONAL_TEXT_PROPERTIES"
                 );
             }
         }
@@ -233,6 +331,7 @@ mod tests {
             name: s(),
             relationship_type: PartnerRelationshipType::IsIndirectResellerOf,
             state: s(),
+            location: s(),
             mpn_id: s(),
             attributes: Some(ResourceAttributes::of("PartnerRelationship")),
         };

@@ -17,9 +17,13 @@ pub struct PartnerRelationship {
     pub name: Option<String>,
     /// The kind of relationship.
     pub relationship_type: PartnerRelationshipType,
-    /// `active`.
+    /// `Active`, as Microsoft writes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// The other partner's location, where known (the real service sends it; partnerd keeps
+    /// no partner address, so its answers leave it out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     /// The other partner's MPN id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mpn_id: Option<String>,

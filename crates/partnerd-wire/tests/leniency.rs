@@ -1,5 +1,6 @@
 //! Property tests of input leniency: any casing of property names, any accepted spelling of
-//! enums, explicit nulls and unknown properties decode to the same value.
+//! enums, explicit nulls, empty optional text and unknown properties decode to the same value,
+//! and a property given twice in any casings is refused.
 
 use partnerd_wire::{decode_json, Customer, CustomerBillingProfile, CustomerPartnerRelationship};
 use proptest::prelude::*;
@@ -126,6 +127,35 @@ proptest! {
         }
         let decoded: CustomerBillingProfile = decode_json(Value::Object(body).to_string().as_bytes()).unwrap();
         prop_assert_eq!(decoded, CustomerBillingProfile::default());
+    }
+
+    #[test]
+    fn empty_optional_text_means_not_given(fields in proptest::collection::vec(0usize..6, 0..6)) {
+        let names = ["FirstName", "LastName", "Email", "Culture", "Language", "CompanyName"];
+        let mut body = serde_json::Map::new();
+        for f in &fields {
+            body.insert(names[*f].to_owned(), json!(""));
+        }
+        body.insert("DefaultAddress".to_owned(), json!({"Region": "", "addressLine2": ""}));
+        let decoded: CustomerBillingProfile = decode_json(Value::Object(body).to_string().as_bytes()).unwrap();
+        let expected = CustomerBillingProfile {
+            default_address: Some(Default::default()),
+            ..Default::default()
+        };
+        prop_assert_eq!(decoded, expected);
+    }
+
+    #[test]
+    fn a_property_given_twice_in_any_casing_is_refused(index in 0usize..6, first in any::<u32>(), second in any::<u32>()) {
+        let names = ["firstName", "lastName", "email", "language", "companyName", "id"];
+        let name = names[index];
+        let body = format!(
+            r#"{{"billingProfile":{{"{}":"a","culture":"en-US","{}":"b"}}}}"#,
+            recase(name, first),
+            recase(name, second)
+        );
+        let err = decode_json::<Customer>(body.as_bytes()).unwrap_err();
+        prop_assert_eq!(err.path, format!("billingProfile.{name}"));
     }
 
     #[test]

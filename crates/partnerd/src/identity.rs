@@ -52,16 +52,27 @@ pub fn hash_generated(secret: &str) -> String {
     )
 }
 
-/// A random client secret: 40 characters from letters, digits, `~`, `.`, `_` and `-`.
+/// A random client secret: 40 characters from letters, digits, `~`, `.`, `_` and `-`, never
+/// beginning with `-`.
 pub fn generate_secret() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789~._-";
+    // A leading `-` would make `--client-secret VALUE` read the secret as a flag, so the first
+    // character comes from the alphabet without it (`-` is last).
     let mut rng = rand::thread_rng();
     (0..40)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .map(|i| {
+            let choices = if i == 0 {
+                ALPHABET.len() - 1
+            } else {
+                ALPHABET.len()
+            };
+            ALPHABET[rng.gen_range(0..choices)] as char
+        })
         .collect()
 }
 
-/// A random password of 20 characters with upper case, lower case, digits and a symbol.
+/// A random password of 20 characters with upper case, lower case, digits and a symbol. It
+/// begins with an upper-case letter, so never with `-`.
 pub fn generate_password() -> String {
     let mut rng = rand::thread_rng();
     let body = Alphanumeric.sample_string(&mut rng, 16);
@@ -92,6 +103,9 @@ pub struct ProvisionedPartner {
     pub client_secret: String,
     /// User principal name of the partner's admin user (MFA registered).
     pub user_name: String,
+    /// That user's object id: the `oid` of its tokens, for tests that mint their own in
+    /// `--auth claims` mode.
+    pub user_object_id: String,
     /// That user's password.
     pub user_password: String,
 }
@@ -106,6 +120,65 @@ impl ProvisionedPartner {
     pub fn client(&self) -> ClientId {
         ClientId::from_stored(self.client_id.clone())
     }
+}
+
+/// What `partner reset-secret` prints: a partner's new app secret and user password, shown
+/// once.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetCredentials {
+    /// The partner's tenant id.
+    pub tenant_id: String,
+    /// The app whose secret was replaced.
+    pub client_id: String,
+    /// Its new secret.
+    pub client_secret: String,
+    /// The user whose password was replaced.
+    pub user_name: String,
+    /// Their new password.
+    pub user_password: String,
+}
+
+/// Gives `app` a new client secret and `user` a new password, storing only their hashes; the
+/// old secret and password stop working at once.
+///
+/// The secret is written before the password. If the second write fails the app already has
+/// a secret nobody has seen, so the error says so; running the reset again recovers.
+pub async fn reset_credentials(
+    store: &dyn Store,
+    app: &AppRecord,
+    user: &UserRecord,
+) -> Result<ResetCredentials, StoreError> {
+    let client_secret = generate_secret();
+    let user_password = generate_password();
+    let secret_hash = hash_secret(&client_secret).map_err(StoreError::Internal)?;
+    let password_hash = hash_secret(&user_password).map_err(StoreError::Internal)?;
+    if !store.set_app_secret(&app.client_id, &secret_hash).await? {
+        return Err(StoreError::Internal(format!(
+            "the app {} no longer exists",
+            app.client_id
+        )));
+    }
+    let written = match store
+        .set_user_password(&user.object_id, &password_hash)
+        .await
+    {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(format!("the user {} no longer exists", user.upn)),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(why) = written {
+        return Err(StoreError::Internal(format!(
+            "the app's secret was replaced but the user's password was not ({why}); run the reset again"
+        )));
+    }
+    Ok(ResetCredentials {
+        tenant_id: app.tenant_id.to_string(),
+        client_id: app.client_id.to_string(),
+        client_secret,
+        user_name: user.upn.clone(),
+        user_password,
+    })
 }
 
 /// The default cap of sandbox partners, as in the integration sandbox.
@@ -153,6 +226,7 @@ pub async fn provision_partner(
             )
         };
         let client_id = ClientId::random();
+        let user_id = UserId::random();
         let user_name = format!("admin@{domain}");
         let new = NewPartner {
             partner: PartnerRecord {
@@ -172,7 +246,7 @@ pub async fn provision_partner(
                 secret_hash: secret_hash.clone(),
             }],
             users: vec![UserRecord {
-                object_id: UserId::random(),
+                object_id: user_id.clone(),
                 tenant_id: tenant_id.clone(),
                 upn: user_name.clone(),
                 password_hash: password_hash.clone(),
@@ -190,6 +264,7 @@ pub async fn provision_partner(
                     client_id: client_id.into_string(),
                     client_secret,
                     user_name,
+                    user_object_id: user_id.into_string(),
                     user_password,
                 })
             }
@@ -209,6 +284,21 @@ mod tests {
         assert!(verify_secret("s3cret", &h));
         assert!(!verify_secret("s3cret!", &h));
         assert!(!verify_secret("s3cret", "not a hash"));
+    }
+
+    #[test]
+    fn generated_secrets_and_passwords_never_begin_with_a_dash() {
+        // `-` is one character in 66 of the secret's alphabet: 20,000 secrets would begin
+        // with one about 300 times if the first character were drawn like the others.
+        for _ in 0..20_000 {
+            let secret = generate_secret();
+            assert_eq!(secret.len(), 40);
+            assert!(!secret.starts_with('-'), "{secret}");
+        }
+        for _ in 0..2_000 {
+            let password = generate_password();
+            assert!(!password.starts_with('-'), "{password}");
+        }
     }
 
     #[test]

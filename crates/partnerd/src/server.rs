@@ -1,5 +1,5 @@
-//! Running the application: bootstrap of an empty store, serving a listener (plain TCP or
-//! [`crate::tls::TlsListener`]) until shutdown, then draining.
+//! Running the application: bootstrap of an empty store, serving one listener or several
+//! (plain TCP or [`crate::tls::TlsListener`]) until shutdown, then draining.
 //!
 //! [`spawn_background`] is the one way to run partnerd in-process: the API tests, the SDK's
 //! tests and its doc tests all start their server through it (by way of partnerd-testkit), so
@@ -97,6 +97,56 @@ where
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+/// Serves the application on every listener of `listeners` (all plain TCP or all
+/// [`crate::tls::TlsListener`]) with one state, until `shutdown` completes; then each drains.
+///
+/// One server on several sockets is what lets MSAL work unchanged: its password grant sends
+/// the user-realm lookup to port 443 of the authority's host, whatever port the authority
+/// names. If one listener's server fails, the others are stopped too and the first error is
+/// returned, so the process never runs on fewer sockets than it was asked for.
+pub async fn serve_all<L>(
+    listeners: Vec<L>,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+    ClientAddr: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
+    // One signal, many servers: a watch channel turns the single shutdown future into one
+    // stop notice for every listener's graceful shutdown.
+    let (stop, _) = tokio::sync::watch::channel(false);
+    let mut servers = tokio::task::JoinSet::new();
+    for listener in listeners {
+        let mut stopped = stop.subscribe();
+        servers.spawn(serve(listener, state.clone(), async move {
+            let _ = stopped.wait_for(|stopped| *stopped).await;
+        }));
+    }
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut stopping = false;
+    let mut outcome = Ok(());
+    loop {
+        tokio::select! {
+            () = shutdown.as_mut(), if !stopping => {
+                stopping = true;
+                stop.send_replace(true);
+            }
+            joined = servers.join_next() => {
+                let Some(joined) = joined else { break };
+                // A server ends early only when it failed: stop the others with it.
+                if !stopping {
+                    stopping = true;
+                    stop.send_replace(true);
+                }
+                // The first failure is the one to report.
+                outcome = outcome.and(joined.unwrap_or_else(|e| Err(std::io::Error::other(e))));
+            }
+        }
+    }
+    outcome
 }
 
 /// A future that completes on SIGINT or SIGTERM.

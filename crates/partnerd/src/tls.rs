@@ -78,17 +78,21 @@ pub fn self_signed(dir: &Path) -> io::Result<SelfSigned> {
     Ok(files)
 }
 
-/// Writes a file only its owner may read (keys, tokens).
+/// Writes a file only its owner may read (keys, tokens, exports): mode 0600, also when the
+/// file already existed with a wider mode.
 #[cfg(unix)]
 pub fn write_private(path: &Path, text: &str) -> io::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
         .open(path)?;
+    // `mode` applies only to a file this call creates; an existing one keeps its mode unless
+    // told, and must be narrowed before the secret goes in.
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     f.write_all(text.as_bytes())
 }
 
@@ -186,5 +190,27 @@ impl axum::serve::Listener for TlsListener {
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
         Ok(self.local)
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::write_private;
+
+    #[test]
+    fn private_files_are_mode_0600_even_when_they_existed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let fresh = dir.path().join("fresh");
+        write_private(&fresh, "secret").unwrap();
+        assert_eq!(mode(&fresh), 0o600);
+        let old = dir.path().join("old");
+        std::fs::write(&old, "public").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private(&old, "secret").unwrap();
+        assert_eq!(mode(&old), 0o600);
+        assert_eq!(std::fs::read_to_string(&old).unwrap(), "secret");
     }
 }

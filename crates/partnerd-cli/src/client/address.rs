@@ -10,12 +10,16 @@ pub struct AddressArgs {
     /// ISO 3166 two-letter country code.
     #[arg(long)]
     country: Option<String>,
+    /// The city.
     #[arg(long)]
     city: Option<String>,
+    /// The state or province, where the country has them (US, CA, MX, ...).
     #[arg(long)]
     state: Option<String>,
+    /// The street address.
     #[arg(long)]
     address_line1: Option<String>,
+    /// The postal code, in the country's format.
     #[arg(long)]
     postal_code: Option<String>,
 }

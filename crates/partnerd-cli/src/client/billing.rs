@@ -2,7 +2,7 @@
 //! only the fields given and writes it back with the ETag it read, so a concurrent change
 //! makes it fail (exit 5) instead of being overwritten.
 
-use clap::Subcommand;
+use clap::{ArgGroup, Subcommand};
 use partnerd_sdk::wire::CustomerBillingProfile;
 use partnerd_sdk::PartnerCenter;
 
@@ -16,20 +16,51 @@ use crate::error::CliError;
 #[allow(clippy::large_enum_variant)]
 pub enum BillingCommand {
     /// Show a customer's billing profile.
-    Get { customer: String },
-    /// Change fields of a customer's billing profile (read, change, write back with its ETag).
-    Set {
+    Get {
+        /// The customer's id.
         customer: String,
+    },
+    /// Change fields of a customer's billing profile (read, change, write back with its ETag);
+    /// give at least one field.
+    // A set that changes nothing would still write and change the ETag: refuse it as a usage
+    // error (exit 2) whose message names the fields.
+    #[command(group(
+        ArgGroup::new("change")
+            .required(true)
+            .multiple(true)
+            .args([
+                "first_name",
+                "last_name",
+                "email",
+                "company",
+                "culture",
+                "language",
+                "country",
+                "city",
+                "state",
+                "address_line1",
+                "postal_code",
+            ])
+    ))]
+    Set {
+        /// The customer's id.
+        customer: String,
+        /// The billing contact's first name.
         #[arg(long)]
         first_name: Option<String>,
+        /// The billing contact's last name.
         #[arg(long)]
         last_name: Option<String>,
+        /// The billing contact's email address.
         #[arg(long)]
         email: Option<String>,
+        /// The company's name.
         #[arg(long)]
         company: Option<String>,
+        /// The billing culture, e.g. en-US.
         #[arg(long)]
         culture: Option<String>,
+        /// The billing language, e.g. en.
         #[arg(long)]
         language: Option<String>,
         #[command(flatten)]

@@ -5,9 +5,10 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
-use partnerd_sdk::{Credentials, PartnerCenter};
+use partnerd_sdk::{Credentials, PartnerCenter, RetryEvent};
 use serde::Deserialize;
 
 use super::output::Output;
@@ -159,12 +160,58 @@ impl Connection {
             builder = builder.base_url(url).authority(url);
         }
         if let Some(path) = &self.ca_cert {
-            let pem = std::fs::read(path).map_err(|source| ConfigError::Read {
+            let pem = std::fs::read(path).map_err(|source| ConfigError::CaCert {
                 path: path.clone(),
                 source,
             })?;
             builder = builder.root_certificate_pem(pem);
         }
-        builder.build().map_err(CliError::from)
+        builder
+            .on_retry(|retry: &RetryEvent| {
+                eprintln!(
+                    "{}",
+                    retry_notice(retry.status, retry.wait, retry.attempt, retry.max_attempts)
+                );
+            })
+            .build()
+            .map_err(CliError::from)
+    }
+}
+
+/// The line a retry prints on standard error: the SDK retries throttling (429), server errors
+/// and lost connections by itself, and without a word a throttled command looks hung.
+fn retry_notice(status: Option<u16>, wait: Duration, attempt: u32, max_attempts: u32) -> String {
+    let why = match status {
+        Some(429) => "throttled (429)".to_owned(),
+        Some(status) => format!("the service answered {status}"),
+        None => "no answer".to_owned(),
+    };
+    format!(
+        "partnerd: {why}; retrying in {:.1} s (attempt {} of {max_attempts})",
+        wait.as_secs_f64(),
+        attempt + 1
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::retry_notice;
+
+    #[test]
+    fn retries_say_why_and_when() {
+        assert_eq!(
+            retry_notice(Some(429), Duration::from_secs(2), 1, 4),
+            "partnerd: throttled (429); retrying in 2.0 s (attempt 2 of 4)"
+        );
+        assert_eq!(
+            retry_notice(Some(503), Duration::from_millis(300), 2, 4),
+            "partnerd: the service answered 503; retrying in 0.3 s (attempt 3 of 4)"
+        );
+        assert_eq!(
+            retry_notice(None, Duration::ZERO, 3, 4),
+            "partnerd: no answer; retrying in 0.0 s (attempt 4 of 4)"
+        );
     }
 }

@@ -23,7 +23,9 @@ pub enum CustomersCommand {
     },
     /// Show one customer.
     Get { id: String },
-    /// Create a customer.
+    /// Create a customer; prints its admin's new password once. Needs --domain, --company,
+    /// --email, --country, --city, --address-line1 and --postal-code (and --state where the
+    /// country has states).
     Create(NewCustomer),
     /// Delete a customer (integration-sandbox partners only).
     Delete { id: String },
@@ -31,48 +33,89 @@ pub enum CustomersCommand {
     RemoveRelationship { id: String },
 }
 
-/// The fields of a new customer.
+/// The fields of a new customer. The address flags the service requires are checked by the
+/// service, which knows which countries need a state.
 #[derive(Args)]
 pub struct NewCustomer {
-    /// The customer's initial domain prefix or full `.onmicrosoft.com` domain.
+    /// Required: the initial domain, a bare prefix (`contoso`) or a full domain
+    /// (`contoso.onmicrosoft.com`).
     #[arg(long)]
     domain: String,
+    /// Required: the company's name.
     #[arg(long)]
     company: String,
+    /// Required: the billing contact's email address.
     #[arg(long)]
     email: String,
+    /// The billing contact's first name.
+    #[arg(long)]
+    first_name: Option<String>,
+    /// The billing contact's last name.
+    #[arg(long)]
+    last_name: Option<String>,
+    /// The billing culture.
     #[arg(long, default_value = "en-US")]
     culture: String,
+    /// The billing language.
     #[arg(long, default_value = "en")]
     language: String,
     #[command(flatten)]
     address: AddressArgs,
 }
 
+/// A domain as the command line takes it: a bare prefix (no dot) is completed with
+/// `.onmicrosoft.com`, the way Partner Center names a new customer's initial domain.
+pub fn complete_domain(domain: &str) -> String {
+    if domain.contains('.') {
+        domain.to_owned()
+    } else {
+        format!("{domain}.onmicrosoft.com")
+    }
+}
+
 impl NewCustomer {
     /// The customer to send: a bare domain prefix gets `.onmicrosoft.com`.
     fn into_customer(self) -> Customer {
-        let domain = if self.domain.contains('.') {
-            self.domain
-        } else {
-            format!("{}.onmicrosoft.com", self.domain)
-        };
         Customer {
             company_profile: Some(CustomerCompanyProfile {
-                domain: Some(domain),
+                domain: Some(complete_domain(&self.domain)),
                 ..Default::default()
             }),
             billing_profile: Some(CustomerBillingProfile {
                 email: Some(self.email),
+                first_name: self.first_name.clone(),
+                last_name: self.last_name.clone(),
                 culture: Some(self.culture),
                 language: Some(self.language),
                 company_name: Some(self.company),
-                default_address: Some(self.address.into_address(Address::default())),
+                // Partner Center's address has the contact's name fields too: fill them
+                // from the same flags.
+                default_address: Some(self.address.into_address(Address {
+                    first_name: self.first_name,
+                    last_name: self.last_name,
+                    ..Address::default()
+                })),
                 ..Default::default()
             }),
             ..Default::default()
         }
     }
+}
+
+/// The table of a new customer, with its admin's user name and password under it: the create
+/// answer is the only place the password is ever shown.
+fn created_table(c: &Customer) -> String {
+    let mut text = table(&CUSTOMER_HEADERS, &[customer_row(c)]);
+    if let Some(credentials) = &c.user_credentials {
+        if let Some(user) = &credentials.user_name {
+            text.push_str(&format!("\nadmin user:      {user}"));
+        }
+        if let Some(password) = &credentials.password {
+            text.push_str(&format!("\nadmin password:  {password}"));
+            text.push_str("\n(the password is shown only now)");
+        }
+    }
+    text
 }
 
 const CUSTOMER_HEADERS: [&str; 4] = ["ID", "COMPANY", "DOMAIN", "RELATIONSHIP"];
@@ -122,7 +165,7 @@ pub async fn run(
         }
         CustomersCommand::Create(n) => {
             let c = ops.create(&n.into_customer()).await?;
-            out.line(&c, || table(&CUSTOMER_HEADERS, &[customer_row(&c)]));
+            out.line(&c, || created_table(&c));
         }
         CustomersCommand::Delete { id } => {
             ops.by_id(&id).delete().await?;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use partnerd_sdk::PartnerCenter;
 
+use super::customers::complete_domain;
 use super::output::Output;
 use crate::error::{CliError, EXIT_NOT_FOUND};
 
@@ -13,7 +14,11 @@ use crate::error::{CliError, EXIT_NOT_FOUND};
 #[derive(Subcommand)]
 pub enum DomainsCommand {
     /// Whether a domain is taken: exit 0 if it exists, 3 if it is free.
-    Check { domain: String },
+    Check {
+        /// A full domain, or a bare prefix (`contoso`) for `contoso.onmicrosoft.com`, as
+        /// `customers create --domain` reads it.
+        domain: String,
+    },
 }
 
 /// Runs a `domains` command; a free domain is not a failure but exits 3.
@@ -23,6 +28,8 @@ pub async fn run(
     command: DomainsCommand,
 ) -> Result<ExitCode, CliError> {
     let DomainsCommand::Check { domain } = command;
+    // The same completion as `customers create`, so a name checked is the name created.
+    let domain = complete_domain(&domain);
     let exists = client.domains().by_domain(&domain).exists().await?;
     out.line(
         &serde_json::json!({"domain": domain, "exists": exists}),

@@ -255,6 +255,7 @@ impl CustomerStore for PostgresStore {
             let mut client = self.conn().await?;
             let tx = begin(&mut client).await?;
             let mut view = lock_related(&tx, partner_id, customer_id).await?;
+            view.check_removal(removal)?;
             if removal.reseller {
                 execute(
                     &tx,

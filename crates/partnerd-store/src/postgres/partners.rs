@@ -164,6 +164,38 @@ impl PartnerStore for PostgresStore {
         .await
     }
 
+    async fn set_app_secret(&self, client_id: &ClientId, secret_hash: &str) -> StoreResult<bool> {
+        self.timed(async {
+            let client = self.conn().await?;
+            let n = execute(
+                &client,
+                "UPDATE apps SET secret_hash = $2 WHERE client_id = $1",
+                &[&client_id, &secret_hash],
+            )
+            .await?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn set_user_password(
+        &self,
+        object_id: &UserId,
+        password_hash: &str,
+    ) -> StoreResult<bool> {
+        self.timed(async {
+            let client = self.conn().await?;
+            let n = execute(
+                &client,
+                "UPDATE users SET password_hash = $2 WHERE object_id = $1",
+                &[&object_id, &password_hash],
+            )
+            .await?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
     async fn delete_app(&self, client_id: &ClientId) -> StoreResult<bool> {
         self.timed(async {
             let client = self.conn().await?;

@@ -248,6 +248,7 @@ impl CustomerStore for SqliteStore {
         let result = self.write(move |tx| {
             let (partner_id, customer_id) = (&partner_id, &customer_id);
             let mut view = related(tx, partner_id, customer_id)?;
+            view.check_removal(removal)?;
             if removal.reseller {
                 tx.execute(
                     "DELETE FROM customer_partners WHERE partner_id = ?1 AND customer_seq = ?2",

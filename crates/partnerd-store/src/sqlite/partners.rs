@@ -166,6 +166,38 @@ impl PartnerStore for SqliteStore {
         })
     }
 
+    async fn set_app_secret(&self, client_id: &ClientId, secret_hash: &str) -> StoreResult<bool> {
+        let (client_id, hash) = (client_id.to_owned(), secret_hash.to_owned());
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE apps SET secret_hash = ?2 WHERE client_id = ?1",
+                    params![client_id, hash],
+                )
+                .map_err(map_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn set_user_password(
+        &self,
+        object_id: &UserId,
+        password_hash: &str,
+    ) -> StoreResult<bool> {
+        let (object_id, hash) = (object_id.to_owned(), password_hash.to_owned());
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE users SET password_hash = ?2 WHERE object_id = ?1",
+                    params![object_id, hash],
+                )
+                .map_err(map_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
     async fn delete_app(&self, client_id: &ClientId) -> StoreResult<bool> {
         let client_id = client_id.to_owned();
         self.write(move |tx| {

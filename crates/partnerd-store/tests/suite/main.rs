@@ -55,6 +55,7 @@ macro_rules! backend_suite {
                     principal_resolves_token_subjects,
                     partner_links_are_idempotent_and_directed,
                     apps_and_users_can_be_deleted,
+                    secrets_and_passwords_can_be_replaced,
                 ],
                 keys: [
                     signing_keys_and_secrets,

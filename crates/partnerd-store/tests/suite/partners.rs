@@ -314,3 +314,40 @@ pub(crate) async fn apps_and_users_can_be_deleted(store: DynStore) {
     assert!(!p.app_known);
     assert!(p.user.is_none());
 }
+
+pub(crate) async fn secrets_and_passwords_can_be_replaced(store: DynStore) {
+    let new = new_partner("contoso");
+    store.create_partner(new.clone()).await.unwrap();
+
+    assert!(store
+        .set_app_secret(&app("contoso"), "$argon2id$new-secret")
+        .await
+        .unwrap());
+    let stored = store.app(&app("contoso")).await.unwrap().expect("app");
+    assert_eq!(stored.secret_hash, "$argon2id$new-secret");
+    assert_eq!(
+        stored.client_id, new.apps[0].client_id,
+        "only the hash changes"
+    );
+
+    assert!(store
+        .set_user_password(&oid("contoso"), "$argon2id$new-password")
+        .await
+        .unwrap());
+    let user = store
+        .user_by_upn("admin@contoso.onmicrosoft.com")
+        .await
+        .unwrap()
+        .expect("user");
+    assert_eq!(user.password_hash, "$argon2id$new-password");
+    assert!(user.mfa, "only the hash changes");
+
+    assert!(!store
+        .set_app_secret(&app("nobody"), "$argon2id$x")
+        .await
+        .unwrap());
+    assert!(!store
+        .set_user_password(&oid("nobody"), "$argon2id$x")
+        .await
+        .unwrap());
+}

@@ -1,5 +1,11 @@
 //! Partner relationships: a customer's other partners, and the caller's indirect
 //! providers and resellers.
+//!
+//! Every `relationshipType` says what the CALLER is to the listed partner, as Microsoft
+//! documents it: a provider lists its resellers as `is_indirect_cloud_solution_provider_of`
+//! (the caller is their indirect provider), and a reseller lists its providers as
+//! `is_indirect_reseller_of`. PowerShell's `Get-PartnerIndirectReseller` asks for exactly
+//! `relationship_type=IsIndirectCloudSolutionProviderOf`.
 
 use axum::extract::{RawQuery, State};
 use partnerd_store::{CustomerId, CustomerRole, LinkDirection, PartnerRecord};
@@ -22,7 +28,8 @@ fn item(partner: &PartnerRecord, kind: PartnerRelationshipType) -> PartnerRelati
         id: partner.tenant_id.to_string(),
         name: Some(partner.name.clone()),
         relationship_type: kind,
-        state: Some("active".to_owned()),
+        state: Some("Active".to_owned()),
+        location: None,
         mpn_id: Some(partner.mpn_id.clone()),
         attributes: Some(ResourceAttributes::of("PartnerRelationship")),
     }
@@ -44,11 +51,14 @@ pub async fn of_customer(
         .iter()
         .filter(|(p, _)| p.tenant_id != caller.partner.tenant_id)
         .map(|(p, role)| {
+            // The listed partner resells the customer for the caller: the caller is its
+            // indirect provider. The listed partner is the customer's provider: the caller is
+            // its indirect reseller.
             let kind = match role {
-                CustomerRole::IndirectReseller => PartnerRelationshipType::IsIndirectResellerOf,
-                CustomerRole::Reseller => {
+                CustomerRole::IndirectReseller => {
                     PartnerRelationshipType::IsIndirectCloudSolutionProviderOf
                 }
+                CustomerRole::Reseller => PartnerRelationshipType::IsIndirectResellerOf,
             };
             item(p, kind)
         })
@@ -58,8 +68,9 @@ pub async fn of_customer(
 }
 
 /// `GET /v1/relationships?relationship_type=…`: the caller's indirect resellers
-/// (`is_indirect_reseller_of`) or providers (`is_indirect_cloud_solution_provider_of`);
-/// both when no type is given. An optional `filter` selects by name prefix.
+/// (`IsIndirectCloudSolutionProviderOf`: what the caller is to them) or its indirect
+/// providers (`IsIndirectResellerOf`); both when no type is given. An optional `filter`
+/// selects by name (`starts_with` or `substring`).
 pub async fn of_partner(
     State(state): State<AppState>,
     caller: Caller,
@@ -91,10 +102,10 @@ pub async fn of_partner(
         .iter()
         .map(|l| {
             let kind = match l.direction {
-                LinkDirection::OtherIsReseller => PartnerRelationshipType::IsIndirectResellerOf,
-                LinkDirection::OtherIsProvider => {
+                LinkDirection::OtherIsReseller => {
                     PartnerRelationshipType::IsIndirectCloudSolutionProviderOf
                 }
+                LinkDirection::OtherIsProvider => PartnerRelationshipType::IsIndirectResellerOf,
             };
             (l, kind)
         })

@@ -15,7 +15,7 @@ use crate::api::openapi::{Access, Body};
 use crate::api::Route;
 use crate::http::caller::bearer_token;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::params::{PathId, Segment};
+use crate::http::params::Segment;
 use crate::ops::faults::FaultRule;
 use crate::ops::journal::{JournalEntry, JournalQuery};
 use crate::state::AppState;
@@ -132,17 +132,24 @@ struct Reset {
 }
 
 /// `POST /_partnerd/partners/{tenant}/reset`: the partner's customers go, its credentials stay.
+///
+/// `{tenant}` is a tenant id or the partner's domain, as in the token service's URLs, so a
+/// script that knows only the domain can start over too.
 pub async fn reset_partner(
     State(state): State<AppState>,
     _: Admin,
-    PathId(tenant): PathId<TenantId>,
+    Segment(tenant): Segment,
 ) -> ApiResult<Response> {
-    if state.store.partner(&tenant).await?.is_none() {
+    let found = match TenantId::parse(&tenant) {
+        Ok(id) => state.store.partner(&id).await?,
+        Err(_) => state.store.partner_by_domain(&tenant).await?,
+    };
+    let Some(partner) = found else {
         return Err(ApiError::partner_not_found(&tenant));
-    }
-    let deleted = state.store.reset_partner(&tenant).await?;
+    };
+    let deleted = state.store.reset_partner(&partner.tenant_id).await?;
     Ok(Json(Reset {
-        tenant_id: tenant.into_string(),
+        tenant_id: partner.tenant_id.into_string(),
         deleted_customers: deleted,
     })
     .into_response())

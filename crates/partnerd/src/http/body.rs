@@ -38,21 +38,11 @@ impl BodyKind {
         }
     }
 
-    /// The body as the tree every format decodes through.
+    /// The body as the tree every format decodes through. Each format's reader refuses a
+    /// property given twice in one object, in any casing, naming its path.
     pub fn parse(self, bytes: &[u8]) -> Result<serde_json::Value, partnerd_wire::DecodeError> {
         match self {
-            Self::Json => {
-                if bytes.iter().all(u8::is_ascii_whitespace) {
-                    return Err(partnerd_wire::DecodeError {
-                        path: String::new(),
-                        message: "the body is empty".to_owned(),
-                    });
-                }
-                serde_json::from_slice(bytes).map_err(|e| partnerd_wire::DecodeError {
-                    path: String::new(),
-                    message: format!("not valid JSON ({e})"),
-                })
-            }
+            Self::Json => partnerd_wire::parse_json(bytes),
             Self::Xml => partnerd_wire::from_xml(bytes),
             Self::Form => partnerd_wire::from_form(bytes),
         }
@@ -60,8 +50,9 @@ impl BodyKind {
 }
 
 /// A body in canonical form for fingerprinting: the same request in any supported format,
-/// property casing and order, with or without nulls, gives the same text. Bodies that cannot
-/// be read are taken as they are.
+/// property casing and order, with or without nulls and empty optional texts (both mean "not
+/// given"), gives the same text. Bodies that cannot be read, a property given twice among
+/// them, are taken as they are.
 pub fn canonical_body(content_type: Option<&str>, bytes: &[u8]) -> String {
     match BodyKind::of(content_type).map(|k| k.parse(bytes)) {
         Some(Ok(value)) => partnerd_wire::decode::normalise(value).to_string(),

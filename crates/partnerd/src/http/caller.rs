@@ -1,9 +1,10 @@
 //! Who is calling: the bearer token parser shared by the API and the control plane, and the
 //! [`Caller`] extractor that authenticates a Partner Center request.
 //!
-//! The token's own claims are checked by [`crate::auth`] (which knows nothing of HTTP); this
-//! module reads the header, asks the store what the token names, and maps every refusal to the
-//! contract's answer.
+//! The token's own claims (signature, lifetime, issuer, audience, MFA) are checked first, by
+//! [`crate::auth`] (which knows nothing of HTTP); only then does this module ask the store
+//! what the token names (tenant, app, user), as the real front door does, and map every
+//! refusal to the contract's answer.
 
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use axum::http::HeaderMap;
 use partnerd_store::{ClientId, PartnerRecord, TenantId, UserId, UserRecord};
 use sha2::{Digest, Sha256};
 
-use crate::auth::{verified_claims, AuthError, CachedPrincipal};
+use crate::auth::{verified_claims, CachedPrincipal};
 use crate::config::AuthMode;
 use crate::http::error::ApiError;
 use crate::http::operations::PartnerSlot;
@@ -126,20 +127,21 @@ impl FromRequestParts<AppState> for Caller {
                         "The token's application is not registered with the partner.",
                     )
                 })?;
-                let user = match claims.is_app_user() {
-                    true => Some(UserId::parse(&claims.oid).map_err(|_| {
+                let user = if claims.is_app_user() {
+                    Some(UserId::parse(&claims.oid).map_err(|_| {
                         ApiError::unauthorized(
                             "The token's user does not exist in the partner tenant.",
                         )
-                    })?),
-                    false => None,
+                    })?)
+                } else {
+                    None
                 };
                 let p = state
                     .store
                     .principal(&tenant, &app, user.as_ref())
                     .await?
                     .ok_or_else(unknown_tenant)?;
-                let p = CachedPrincipal::from(p);
+                let p = CachedPrincipal::new(p, app);
                 state.tokens.put_principal(key, p.clone());
                 p
             }
@@ -149,15 +151,10 @@ impl FromRequestParts<AppState> for Caller {
                 "The token's application is not registered with the partner.",
             ));
         }
-        if claims.is_app_user() {
-            if principal.user.is_none() {
-                return Err(ApiError::unauthorized(
-                    "The token's user does not exist in the partner tenant.",
-                ));
-            }
-            if !claims.has_mfa() {
-                return Err(AuthError::MfaRequired.into());
-            }
+        if claims.is_app_user() && principal.user.is_none() {
+            return Err(ApiError::unauthorized(
+                "The token's user does not exist in the partner tenant.",
+            ));
         }
         tracing::Span::current().record("partner", principal.partner.tenant_id.as_str());
         if let Some(slot) = parts.extensions.get::<PartnerSlot>() {
@@ -165,7 +162,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         Ok(Caller {
             partner: principal.partner,
-            app_id: ClientId::parse(&claims.appid).ok(),
+            app_id: Some(principal.app),
             user: principal.user,
         })
     }

@@ -178,13 +178,10 @@ impl ApiError {
         )
     }
 
-    /// 412/2055: the ETag does not match.
+    /// 400/2055: the ETag does not match, as Microsoft's error table pairs them (the .NET SDK
+    /// would silently retry a 412).
     pub fn etag_mismatch() -> Self {
-        Self::new(
-            StatusCode::PRECONDITION_FAILED,
-            2055,
-            "Etag is no longer valid.",
-        )
+        Self::new(StatusCode::BAD_REQUEST, 2055, "Etag is no longer valid.")
     }
 
     /// 415/990004: unsupported request media type.

@@ -227,6 +227,17 @@ impl EntraError {
         )
     }
 
+    /// 400/AADSTS70000 invalid_grant: a refresh token of a family revoked because one of its
+    /// tokens was presented twice.
+    pub fn refresh_token_revoked() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            70000,
+            "The refresh token was revoked: a token of its sign-in was used twice.",
+        )
+    }
+
     /// 400/AADSTS70000 invalid_grant: the refresh token was already used (they rotate).
     pub fn refresh_token_reused() -> Self {
         Self::new(

@@ -9,7 +9,8 @@ use axum::response::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use partnerd_store::{
-    AppRecord, ClientId, GrantKind, GrantRecord, GrantSwap, TenantId, UserId, UserRecord,
+    AppRecord, ClientId, GrantKind, GrantRecord, GrantSwap, StoreError, TenantId, UserId,
+    UserRecord,
 };
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -72,6 +73,14 @@ pub struct GrantPayload {
     /// Device codes: the code the user types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_code: Option<String>,
+    /// Refresh tokens: issued to a client that proved itself with its secret, so redeeming
+    /// needs the secret too.
+    #[serde(default)]
+    pub confidential: bool,
+    /// Refresh tokens: the family of every token rotated from one sign-in, revoked whole when
+    /// one of them is presented twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
 }
 
 impl GrantPayload {
@@ -176,26 +185,32 @@ fn check_client(payload: &GrantPayload, app: &AppRecord, what: &str) -> Result<(
     Ok(())
 }
 
-/// Issues and stores a refresh token for a user of an app.
+/// Issues and stores a refresh token for a user of an app, in the family the issue
+/// continues (or a new one).
 pub async fn issue_refresh_token(
     state: &AppState,
-    endpoint: Endpoint,
-    target: &Target,
-    app: &AppRecord,
+    issue: &Issue<'_>,
     user: &UserRecord,
 ) -> Result<String, EntraError> {
     let token = new_secret("pdrt");
     let payload = GrantPayload {
         state: GrantState::Active,
-        client: app.client_id.clone(),
+        client: issue.app.client_id.clone(),
         tenant: user.tenant_id.to_string(),
         user: Some(user.object_id.clone()),
-        target: target.clone(),
-        endpoint,
+        target: issue.target.clone(),
+        endpoint: issue.endpoint,
         redirect_uri: None,
         challenge: None,
         nonce: None,
         user_code: None,
+        confidential: issue.confidential,
+        family: Some(
+            issue
+                .family
+                .clone()
+                .unwrap_or_else(|| grant_key(&new_secret("pdrf"))),
+        ),
     };
     store_grant(
         state,
@@ -224,10 +239,22 @@ pub async fn redeem_refresh_token(
     if !tenant.admits(&payload.tenant) {
         return Err(EntraError::issued_in_another_tenant("refresh token"));
     }
-    let app = authenticate_client(state, form, &payload.tenant, ClientAuth::SecretIfSent).await?;
+    // A token issued to a client that proved itself with its secret is bound to that secret.
+    let auth = if payload.confidential {
+        ClientAuth::Secret
+    } else {
+        ClientAuth::SecretIfSent
+    };
+    let app = authenticate_client(state, form, &payload.tenant, auth).await?;
     check_client(&payload, &app, "refresh token")?;
     if payload.state != GrantState::Active {
+        // Presented twice: whoever holds the other copy may be an attacker, so the whole
+        // family goes (OAuth 2.0 Security BCP, refresh token rotation).
+        revoke_family(state, &payload).await?;
         return Err(EntraError::refresh_token_reused());
+    }
+    if family_revoked(state, &payload).await? {
+        return Err(EntraError::refresh_token_revoked());
     }
     if expired {
         return Err(EntraError::refresh_token_expired());
@@ -239,7 +266,14 @@ pub async fn redeem_refresh_token(
         _ => payload.target.clone(),
     };
     let user = user_of(state, &payload).await?;
-    redeem(state, &record, &payload, EntraError::refresh_token_reused).await?;
+    if redeem(state, &record, &payload, EntraError::refresh_token_reused)
+        .await
+        .is_err()
+    {
+        // Another request redeemed it a moment ago: presented twice all the same.
+        revoke_family(state, &payload).await?;
+        return Err(EntraError::refresh_token_reused());
+    }
     let target = Target {
         offline: true,
         ..wanted
@@ -253,9 +287,46 @@ pub async fn redeem_refresh_token(
             app: &app,
             user: Some(&user),
             nonce: None,
+            confidential: payload.confidential,
+            family: payload.family.clone(),
         },
     )
     .await
+}
+
+/// Revokes the refresh-token family of `payload`: from now on no token of it is redeemed.
+/// The mark outlives every token of the family (none lives longer than the refresh-token
+/// lifetime from now).
+async fn revoke_family(state: &AppState, payload: &GrantPayload) -> Result<(), EntraError> {
+    let Some(family) = &payload.family else {
+        return Ok(());
+    };
+    if family_revoked(state, payload).await? {
+        return Ok(());
+    }
+    let mark = GrantRecord {
+        kind: GrantKind::RevokedFamily,
+        key: family.clone(),
+        payload: payload.json()?,
+        expires_at: state.clock.now_secs() + state.settings.refresh_token_secs,
+    };
+    match state.store.put_grant(mark).await {
+        // Two requests revoking at once: the other one's mark does the job.
+        Ok(()) | Err(StoreError::Duplicate(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether the refresh-token family of `payload` was revoked.
+async fn family_revoked(state: &AppState, payload: &GrantPayload) -> Result<bool, EntraError> {
+    let Some(family) = &payload.family else {
+        return Ok(false);
+    };
+    Ok(state
+        .store
+        .grant(GrantKind::RevokedFamily, family)
+        .await?
+        .is_some())
 }
 
 /// Stores an authorization code for a signed-in user and returns it.
@@ -331,6 +402,8 @@ pub async fn redeem_code(
             app: &app,
             user: Some(&user),
             nonce,
+            confidential: form.client()?.1.is_some(),
+            family: None,
         },
     )
     .await
@@ -483,6 +556,8 @@ pub async fn redeem_device_code(
             app: &app,
             user: Some(&user),
             nonce: None,
+            confidential: form.client()?.1.is_some(),
+            family: None,
         },
     )
     .await

@@ -328,6 +328,11 @@ pub struct Issue<'a> {
     pub user: Option<&'a UserRecord>,
     /// OIDC nonce of the authorization request.
     pub nonce: Option<String>,
+    /// Whether the client proved itself with its secret: a refresh token issued now can then
+    /// be redeemed only with that secret.
+    pub confidential: bool,
+    /// The refresh-token family a rotation continues; none when a sign-in starts a new one.
+    pub family: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -385,10 +390,7 @@ pub async fn respond(state: &AppState, issue: Issue<'_>) -> Result<Response, Ent
     let mut client_info = None;
     if let Some(user) = issue.user {
         if issue.target.offline {
-            refresh_token = Some(
-                grants::issue_refresh_token(state, issue.endpoint, &issue.target, issue.app, user)
-                    .await?,
-            );
+            refresh_token = Some(grants::issue_refresh_token(state, &issue, user).await?);
         }
         if issue.target.openid {
             let issuer = match issue.endpoint {
@@ -543,6 +545,8 @@ async fn client_credentials(
             app: &app,
             user: None,
             nonce: None,
+            confidential: true,
+            family: None,
         },
     )
     .await
@@ -574,6 +578,8 @@ async fn password(
             app: &app,
             user: Some(&user),
             nonce: None,
+            confidential: form.client()?.1.is_some(),
+            family: None,
         },
     )
     .await

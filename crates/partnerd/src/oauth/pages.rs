@@ -183,6 +183,8 @@ pub async fn authorize_submit(
             }),
             nonce: form.get("nonce").map(str::to_owned),
             user_code: None,
+            confidential: false,
+            family: None,
         };
         grants::issue_code(&state, payload).await
     }
@@ -258,6 +260,8 @@ pub async fn device_code(
             challenge: None,
             nonce: None,
             user_code: None,
+            confidential: false,
+            family: None,
         };
         grants::issue_device_code(&state, payload).await
     }

@@ -454,6 +454,31 @@ async fn app_user_token_without_mfa_is_900421() {
         assert_fault(get_customers(&server, &token).await, 401, 900421).await;
     }
 
+    // The token's own claims are checked before the directory, as the real front door does:
+    // a token without MFA naming an unknown tenant, app and user is 900421, not 800001.
+    let mut stranger = claims.clone();
+    stranger.amr = Some(vec!["pwd".to_owned()]);
+    stranger.tid = uuid::Uuid::new_v4().to_string();
+    stranger.iss = server.state.settings.cloud.issuer(&stranger.tid);
+    stranger.appid = uuid::Uuid::new_v4().to_string();
+    stranger.oid = uuid::Uuid::new_v4().to_string();
+    assert_fault(
+        get_customers(&server, &sign(&server, &stranger)).await,
+        401,
+        900421,
+    )
+    .await;
+    // And lifetime comes before the audience: an expired Graph token is 800001, not 900420.
+    let mut expired_graph = claims.clone();
+    expired_graph.aud = "https://graph.windows.net".to_owned();
+    expired_graph.exp = now() - 3600;
+    assert_fault(
+        get_customers(&server, &sign(&server, &expired_graph)).await,
+        401,
+        800001,
+    )
+    .await;
+
     // App-only tokens are unaffected.
     let (status, body) = status_json(get_customers(&server, &app_token).await).await;
     assert_eq!(status, 200, "{body}");

@@ -690,14 +690,49 @@ async fn indirect_provider_and_reseller() {
     let (status, rels) = status_json(r).await;
     assert_eq!(status, 200, "{rels}");
     assert_eq!(rels["totalCount"], 1);
+    // Each item says what the caller is to the listed partner: the provider is the indirect
+    // cloud solution provider of its reseller.
     assert_eq!(rels["items"][0]["id"], json!(reseller.tenant_id));
+    assert_eq!(
+        rels["items"][0]["relationshipType"],
+        "is_indirect_cloud_solution_provider_of"
+    );
+    assert_eq!(rels["items"][0]["state"], "Active");
+    assert_eq!(
+        rels["items"][0]["attributes"]["objectType"],
+        "PartnerRelationship"
+    );
+    let r = s
+        .authed(
+            Method::GET,
+            &format!("/v1/customers/{id}/relationships"),
+            &rt,
+        )
+        .send()
+        .await
+        .unwrap();
+    let (_, rels) = status_json(r).await;
+    assert_eq!(rels["items"][0]["id"], json!(provider.tenant_id), "{rels}");
     assert_eq!(
         rels["items"][0]["relationshipType"],
         "is_indirect_reseller_of"
     );
+    // As PowerShell's Get-PartnerIndirectReseller asks: the caller's indirect resellers.
+    let r = s
+        .authed(
+            Method::GET,
+            "/v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf",
+            &pt,
+        )
+        .send()
+        .await
+        .unwrap();
+    let (_, rels) = status_json(r).await;
+    assert_eq!(rels["totalCount"], 1, "{rels}");
+    assert_eq!(rels["items"][0]["id"], json!(reseller.tenant_id), "{rels}");
     assert_eq!(
-        rels["items"][0]["attributes"]["objectType"],
-        "PartnerRelationship"
+        rels["items"][0]["relationshipType"],
+        "is_indirect_cloud_solution_provider_of"
     );
     let r = s
         .authed(
@@ -709,7 +744,10 @@ async fn indirect_provider_and_reseller() {
         .await
         .unwrap();
     let (_, rels) = status_json(r).await;
-    assert_eq!(rels["items"][0]["id"], json!(reseller.tenant_id), "{rels}");
+    assert_eq!(
+        rels["totalCount"], 0,
+        "the provider has no providers: {rels}"
+    );
     let r = s
         .authed(Method::GET, "/v1/relationships", &rt)
         .send()
@@ -719,8 +757,45 @@ async fn indirect_provider_and_reseller() {
     assert_eq!(rels["items"][0]["id"], json!(provider.tenant_id), "{rels}");
     assert_eq!(
         rels["items"][0]["relationshipType"],
-        "is_indirect_cloud_solution_provider_of"
+        "is_indirect_reseller_of"
     );
+    // The .NET SDK's relationship query filters by name with starts_with or substring.
+    for (operator, value, found) in [
+        ("starts_with", "resel", 1),
+        ("substring", "SELL", 1),
+        ("starts_with", "sell", 0),
+        ("substring", "nobody", 0),
+    ] {
+        let filter = json!({"Field": "Name", "Value": value, "Operator": operator}).to_string();
+        let r = s
+            .authed(Method::GET, "/v1/relationships", &pt)
+            .query(&[("filter", filter.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let (status, rels) = status_json(r).await;
+        assert_eq!(
+            (status, rels["totalCount"].clone()),
+            (200, json!(found)),
+            "{operator} {value}: {rels}"
+        );
+    }
+
+    // An indirect reseller cannot remove the customer relationship: it must go through its
+    // provider. Nothing changes.
+    let r = s
+        .authed(Method::PATCH, &format!("/v1/customers/{id}"), &rt)
+        .json(&json!({"relationshipToPartner": "none"}))
+        .send()
+        .await
+        .unwrap();
+    assert_fault(r, 400, 3000).await;
+    let r = s
+        .authed(Method::GET, &format!("/v1/customers/{id}"), &rt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the reseller still sees the customer");
     let r = s
         .authed(
             Method::GET,
@@ -750,4 +825,68 @@ async fn indirect_provider_and_reseller() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+}
+
+/// Contract: "Bodies in" and "Customers". A control character in any text is 27002 naming
+/// the property, on create and on a billing PUT; a domain with surrounding whitespace is
+/// refused (27002), not trimmed.
+#[tokio::test]
+async fn control_characters_and_a_padded_domain_are_refused() {
+    let s = TestServer::start().await;
+    let t = s.app_token().await;
+    const CONTROL: &str = "must not contain control characters (U+0000 to U+001F)";
+    let mut body = customer_body("control.onmicrosoft.com");
+    body["billingProfile"]["companyName"] = json!("Contoso\u{7}");
+    let fault = create_fault(&s, &t, body, 400, 27002).await;
+    assert_eq!(
+        fault["data"],
+        json!([format!(
+            "property_name: billingProfile.companyName - {CONTROL}"
+        )])
+    );
+    let mut body = customer_body("control.onmicrosoft.com");
+    body["billingProfile"]["defaultAddress"]["addressLine2"] = json!("Floor 2\r\nRoom 9");
+    let fault = create_fault(&s, &t, body, 400, 27002).await;
+    assert!(
+        data_mentions(&fault, "billingProfile.defaultAddress.addressLine2"),
+        "{fault}"
+    );
+
+    for domain in [
+        " padded.onmicrosoft.com",
+        "padded.onmicrosoft.com ",
+        "\u{a0}padded.onmicrosoft.com",
+    ] {
+        let fault = create_fault(&s, &t, customer_body(domain), 400, 27002).await;
+        assert_eq!(
+            fault["data"],
+            json!(["property_name: companyProfile.domain - must not have surrounding whitespace"]),
+            "{domain:?}"
+        );
+    }
+    // Nothing was created by any of them: the bare domain is still free.
+    let c = s.create_customer(&t, "padded.onmicrosoft.com").await;
+    assert_eq!(c["companyProfile"]["domain"], "padded.onmicrosoft.com");
+
+    // A billing PUT is held to the same rule, with paths relative to the profile.
+    let id = c["id"].as_str().unwrap();
+    let mut profile = c["billingProfile"].clone();
+    let etag = profile["attributes"]["etag"].as_str().unwrap().to_owned();
+    profile["defaultAddress"]["city"] = json!("Red\tmond");
+    let r = s
+        .authed(
+            Method::PUT,
+            &format!("/v1/customers/{id}/profiles/billing"),
+            &t,
+        )
+        .header("If-Match", format!("\"{etag}\""))
+        .json(&profile)
+        .send()
+        .await
+        .unwrap();
+    let fault = assert_fault(r, 400, 27002).await;
+    assert_eq!(
+        fault["data"],
+        json!([format!("property_name: defaultAddress.city - {CONTROL}")])
+    );
 }

@@ -186,12 +186,30 @@ async fn user_flows_return_id_token_client_info_and_rotating_refresh_tokens() {
         api_status(&s, t2["access_token"].as_str().unwrap()).await,
         200
     );
+    let (status, t3) = refresh(rt2.clone()).await;
+    assert_eq!(status, 200, "{t3}");
+    let rt3 = t3["refresh_token"].as_str().unwrap().to_owned();
+    // A refresh token presented twice revokes every token of its sign-in (OAuth security
+    // BCP): the reuse is refused, and so is the newest token rotated from the same sign-in.
     let (status, e) = refresh(rt1).await;
     assert_eq!(
         (status, e["error"].clone(), e["error_codes"][0].clone()),
-        (400, json!("invalid_grant"), json!(70000))
+        (400, json!("invalid_grant"), json!(70000)),
+        "{e}"
     );
-    let (status, _) = refresh(rt2).await;
+    let (status, e) = refresh(rt3).await;
+    assert_eq!(
+        (status, e["error"].clone(), e["error_codes"][0].clone()),
+        (400, json!("invalid_grant"), json!(70000)),
+        "the family is revoked: {e}"
+    );
+    assert!(
+        e["error_description"].as_str().unwrap().contains("revoked"),
+        "{e}"
+    );
+    // Another sign-in is a family of its own and unaffected.
+    let other = password_v2(&s).await;
+    let (status, _) = refresh(other["refresh_token"].as_str().unwrap().to_owned()).await;
     assert_eq!(status, 200);
     let (status, e) = refresh("pdrt.forged".to_owned()).await;
     assert_eq!((status, e["error"].clone()), (400, json!("invalid_grant")));
@@ -224,6 +242,39 @@ async fn user_flows_return_id_token_client_info_and_rotating_refresh_tokens() {
     .await;
     assert_eq!(status, 200, "{v1b}");
     assert_eq!(v1b["resource"], API);
+
+    // That refresh token went to a confidential client (it sent its secret): redeeming it
+    // needs the secret, and a wrong one is refused.
+    let rt = v1b["refresh_token"].as_str().unwrap();
+    let v1_refresh = |secret: Option<String>| {
+        let mut form = vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("client_id", p.client_id.clone()),
+            ("refresh_token", rt.to_owned()),
+        ];
+        if let Some(secret) = secret {
+            form.push(("client_secret", secret));
+        }
+        let s = &s;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            token_request(s, &format!("/{}/oauth2/token", p.tenant_id), &form).await
+        }
+    };
+    let (status, e) = v1_refresh(None).await;
+    assert_eq!(
+        (status, e["error"].clone(), e["error_codes"][0].clone()),
+        (401, json!("invalid_client"), json!(7000218)),
+        "{e}"
+    );
+    let (status, e) = v1_refresh(Some("not-the-secret".to_owned())).await;
+    assert_eq!(
+        (status, e["error_codes"][0].clone()),
+        (401, json!(7000215)),
+        "{e}"
+    );
+    let (status, t) = v1_refresh(Some(p.client_secret.clone())).await;
+    assert_eq!(status, 200, "refused attempts leave the token usable: {t}");
 }
 
 fn pkce() -> (String, String) {

@@ -63,7 +63,7 @@ async fn seed_003_get_then_put_with_if_match() {
     assert_eq!(updated["defaultAddress"]["city"], "Bellevue");
     assert_eq!(updated["id"], profile["id"]);
 
-    // The old ETag is stale now: 412, nothing written.
+    // The old ETag is stale now: 400/2055, nothing written.
     let mut stale = profile.clone();
     stale["companyName"] = json!("Lost Update");
     let r = s
@@ -73,7 +73,7 @@ async fn seed_003_get_then_put_with_if_match() {
         .send()
         .await
         .unwrap();
-    let f = assert_fault(r, 412, 2055).await;
+    let f = assert_fault(r, 400, 2055).await;
     assert_eq!(f["description"], "Etag is no longer valid.");
     let r = s
         .authed(Method::GET, &billing_path(&id), &t)
@@ -151,11 +151,11 @@ async fn if_match_wins_over_the_body_and_star_matches_anything() {
         }
         rb.send()
     };
-    // Stale If-Match, current body etag: the header wins, 412.
+    // Stale If-Match, current body etag: the header wins, 400/2055.
     let r = put(Some("\"12345\"".into()), profile.clone())
         .await
         .unwrap();
-    assert_fault(r, 412, 2055).await;
+    assert_fault(r, 400, 2055).await;
     // Current If-Match (unquoted), stale body etag: 200.
     let mut stale_body = profile.clone();
     stale_body["attributes"]["etag"] = json!("12345");
@@ -169,11 +169,11 @@ async fn if_match_wins_over_the_body_and_star_matches_anything() {
     bare.as_object_mut().unwrap().remove("attributes");
     let r = put(None, bare).await.unwrap();
     assert_fault(r, 428, 990003).await;
-    // Something that was never an ETag: 412.
+    // Something that was never an ETag: 400/2055.
     let r = put(Some("\"banana\"".into()), profile.clone())
         .await
         .unwrap();
-    assert_fault(r, 412, 2055).await;
+    assert_fault(r, 400, 2055).await;
 }
 
 #[tokio::test]
@@ -266,7 +266,7 @@ async fn thirty_two_concurrent_puts_with_one_etag_have_one_winner() {
     for task in tasks {
         match task.await.unwrap() {
             (200, v) => wins.push(v),
-            (412, v) => {
+            (400, v) => {
                 assert_eq!(v["code"], 2055);
                 conflicts += 1;
             }

@@ -354,3 +354,141 @@ proptest! {
         });
     }
 }
+
+/// Contract: "Bodies in". An empty string in an optional text property means "not given",
+/// like `null` (PowerShell sends `Region = ""`); a required one given as `""` is missing.
+#[tokio::test]
+async fn an_empty_optional_text_is_not_given() {
+    let s = TestServer::start().await;
+    let t = s.app_token().await;
+    let create = |body: Value| {
+        s.authed(Method::POST, "/v1/customers", &t)
+            .json(&body)
+            .send()
+    };
+    let mut body = customer_body("emptyregion.onmicrosoft.com");
+    body["billingProfile"]["defaultAddress"] = json!({
+        "country": "GB", "city": "London", "addressLine1": "10 Downing Street",
+        "postalCode": "SW1A 2AA", "region": "", "addressLine2": "", "phoneNumber": ""
+    });
+    body["billingProfile"]["firstName"] = json!("");
+    let (status, c) = status_json(create(body).await.unwrap()).await;
+    assert_eq!(status, 201, "{c}");
+    let billing = &c["billingProfile"];
+    for absent in ["region", "addressLine2", "phoneNumber"] {
+        assert!(
+            billing["defaultAddress"].get(absent).is_none(),
+            "{absent}: {c}"
+        );
+    }
+    assert!(billing.get("firstName").is_none(), "{c}");
+    assert_eq!(billing["defaultAddress"]["country"], "GB");
+
+    // On a US address, where a region is refused, an empty one is no region.
+    let mut body = customer_body("emptyregionus.onmicrosoft.com");
+    body["billingProfile"]["defaultAddress"]["region"] = json!("");
+    let (status, c) = status_json(create(body).await.unwrap()).await;
+    assert_eq!(status, 201, "{c}");
+    assert!(c["billingProfile"]["defaultAddress"]
+        .get("region")
+        .is_none());
+
+    let mut body = customer_body("emptyemail.onmicrosoft.com");
+    body["billingProfile"]["email"] = json!("");
+    let fault = assert_fault(create(body).await.unwrap(), 400, 27002).await;
+    assert_eq!(
+        fault["data"],
+        json!(["property_name: billingProfile.email - is required"])
+    );
+}
+
+/// Contract: "Bodies in". A property given twice, in any casing, in JSON, XML or a form, is
+/// 400/800002 naming it; items of an array repeat without being duplicates.
+#[tokio::test]
+async fn a_property_given_twice_is_refused_in_every_format() {
+    let s = TestServer::start().await;
+    let t = s.app_token().await;
+    let post = |content_type: &'static str, body: String| {
+        s.authed(Method::POST, "/v1/customers", &t)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+    };
+    // JSON: a tree of serde_json would silently keep the second.
+    let json_body = customer_body("twicejson.onmicrosoft.com").to_string();
+    let doubled = json_body.replacen(
+        r#""email":"ada@contoso.com""#,
+        r#""email":"ada@contoso.com","Email":"eve@contoso.com""#,
+        1,
+    );
+    assert_ne!(doubled, json_body, "the body has the property to double");
+    // XML: the two alone in their element, which must not read as an array of two.
+    let xml = "<Customer><CompanyProfile><Domain>twicexml.onmicrosoft.com</Domain>\
+        <domain>other.onmicrosoft.com</domain></CompanyProfile><BillingProfile>\
+        <Email>ada@contoso.com</Email><Culture>en-US</Culture><Language>en</Language>\
+        <CompanyName>Contoso</CompanyName><DefaultAddress><Country>US</Country><State>WA</State>\
+        <City>Redmond</City><AddressLine1>1 Way</AddressLine1><PostalCode>98052</PostalCode>\
+        </DefaultAddress></BillingProfile></Customer>"
+        .to_owned();
+    let form = "companyProfile.domain=twiceform.onmicrosoft.com\
+        &billingProfile.email=ada%40contoso.com&BillingProfile[Email]=eve%40contoso.com\
+        &billingProfile.culture=en-US&billingProfile.language=en&billingProfile.companyName=Contoso\
+        &billingProfile.defaultAddress.country=US&billingProfile.defaultAddress.state=WA\
+        &billingProfile.defaultAddress.city=Redmond&billingProfile.defaultAddress.addressLine1=1+Way\
+        &billingProfile.defaultAddress.postalCode=98052";
+    for (content_type, body, path) in [
+        ("application/json", doubled, "billingProfile.email"),
+        ("application/xml", xml, "companyProfile.domain"),
+        (
+            "application/x-www-form-urlencoded",
+            form.to_owned(),
+            "billingProfile.email",
+        ),
+    ] {
+        let fault = assert_fault(post(content_type, body).await.unwrap(), 400, 800002).await;
+        let description = fault["description"].as_str().unwrap();
+        assert!(
+            description.contains(&format!("'{path}'")),
+            "{content_type}: {fault}"
+        );
+        assert!(
+            description.contains("more than once"),
+            "{content_type}: {fault}"
+        );
+        assert_eq!(
+            fault["data"],
+            json!([format!("property_name: {path}")]),
+            "{content_type}"
+        );
+    }
+    let r = s
+        .authed(Method::GET, "/v1/customers", &t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_json(r).await.1["totalCount"],
+        0,
+        "nothing was created"
+    );
+
+    // Repeated items of an array are no duplicates, in any format.
+    let body = customer_body("items.onmicrosoft.com").to_string().replacen(
+        r#""companyProfile""#,
+        r#""customDomains":["x.example","x.example"],"companyProfile""#,
+        1,
+    );
+    let (status, c) = status_json(post("application/json", body).await.unwrap()).await;
+    assert_eq!(status, 201, "{c}");
+    let body = form.replace("twiceform", "itemsform").replace(
+        "&BillingProfile[Email]=eve%40contoso.com",
+        "&customDomains[0]=x.example&customDomains[1]=x.example",
+    );
+    let (status, c) = status_json(
+        post("application/x-www-form-urlencoded", body)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{c}");
+}

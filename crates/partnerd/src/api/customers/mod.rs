@@ -197,6 +197,9 @@ pub async fn patch(
                     "The relationship between the partner and customer does not exist.",
                 )
             }
+            StoreError::RemovalByIndirectReseller => ApiError::nothing_to_remove(
+                "An indirect reseller cannot remove its relationship with a customer; its indirect provider can.",
+            ),
             other => customer_error(&id)(other),
         })?;
     Ok(respond(lease.as_ref(), render(&view)))

@@ -1,13 +1,17 @@
 //! Parsing create and update bodies into domain values, collecting every violation.
 //!
-//! Rules: required fields, lengths, ISO country codes, US states and regions, culture
-//! normalisation (`EN-us` becomes `en-US`), and the country rules for phone numbers and
-//! organization registration numbers, which have their own error codes.
+//! Rules: no control characters in any text, required fields, lengths, ISO country codes, US
+//! states and regions, culture normalisation (`EN-us` becomes `en-US`), a domain without
+//! surrounding whitespace, and the country rules for phone numbers and organization
+//! registration numbers, which have their own error codes.
+//!
+//! Decoding has already turned an empty optional text into "not given", so a required text
+//! given as `""` arrives as `None` and is reported as missing.
 
 use std::fmt::Display;
 
 use partnerd_store::BillingProfile;
-use partnerd_wire::{Address, Customer, CustomerBillingProfile};
+use partnerd_wire::{Address, Customer, CustomerBillingProfile, CustomerCompanyProfile};
 
 use super::rules;
 use crate::http::error::{ApiError, Violation};
@@ -35,9 +39,29 @@ struct Checker {
     violations: Vec<Violation>,
 }
 
+/// Whether a text holds a C0 control character (U+0000 to U+001F). In UTF-8 those are exactly
+/// the bytes below 0x20, which never occur inside another character's encoding.
+fn has_control(text: &str) -> bool {
+    text.bytes().any(|b| b < 0x20)
+}
+
 impl Checker {
     fn fail(&mut self, path: impl Display, reason: impl Into<String>) {
         self.violations.push((path.to_string(), reason.into()));
+    }
+
+    /// Refuses a text holding a control character; `true` when the text is clean or absent.
+    /// Every text of a body passes here, the ones no other rule reads included, so no tab or
+    /// NUL reaches the store, a log line or another client through any property.
+    fn clean(&mut self, path: impl Display, value: Option<&str>) -> bool {
+        if value.is_some_and(has_control) {
+            self.fail(
+                path,
+                "must not contain control characters (U+0000 to U+001F)",
+            );
+            return false;
+        }
+        true
     }
 
     /// A required text of `min..=max` characters, trimmed.
@@ -47,6 +71,9 @@ impl Checker {
         value: &Option<String>,
         max: usize,
     ) -> Option<String> {
+        if !self.clean(&path, value.as_deref()) {
+            return None;
+        }
         match value.as_deref().map(str::trim) {
             None | Some("") => {
                 self.fail(path, "is required");
@@ -64,6 +91,9 @@ impl Checker {
         min: usize,
         max: usize,
     ) -> Option<String> {
+        if !self.clean(&path, value.as_deref()) {
+            return None;
+        }
         value
             .as_deref()
             .map(str::trim)
@@ -127,12 +157,41 @@ fn plausible_email(e: &str) -> bool {
     }
 }
 
+/// Control characters in an address that no other rule reads (the company address, which
+/// the billing address replaces on create).
+fn clean_address(c: &mut Checker, path: &str, address: &Option<Address>) {
+    let Some(a) = address else {
+        return;
+    };
+    let p = |field: &'static str| FieldPath { base: path, field };
+    for (field, value) in [
+        ("id", &a.id),
+        ("country", &a.country),
+        ("region", &a.region),
+        ("city", &a.city),
+        ("state", &a.state),
+        ("district", &a.district),
+        ("addressLine1", &a.address_line1),
+        ("addressLine2", &a.address_line2),
+        ("addressLine3", &a.address_line3),
+        ("postalCode", &a.postal_code),
+        ("firstName", &a.first_name),
+        ("middleName", &a.middle_name),
+        ("lastName", &a.last_name),
+        ("emailAddress", &a.email_address),
+        ("phoneNumber", &a.phone_number),
+    ] {
+        c.clean(p(field), value.as_deref());
+    }
+}
+
 fn check_address(c: &mut Checker, path: &str, address: &Option<Address>) -> Option<Address> {
     let Some(a) = address else {
         c.fail(path, "is required");
         return None;
     };
     let p = |field: &'static str| FieldPath { base: path, field };
+    c.clean(p("id"), a.id.as_deref());
     let country = c
         .required(p("country"), &a.country, 2)
         .map(|s| s.to_ascii_uppercase());
@@ -204,6 +263,7 @@ fn check_address(c: &mut Checker, path: &str, address: &Option<Address>) -> Opti
 
 fn check_billing(c: &mut Checker, path: &str, input: &CustomerBillingProfile) -> BillingProfile {
     let p = |field: &'static str| FieldPath { base: path, field };
+    c.clean(p("id"), input.id.as_deref());
     let email = c.required(p("email"), &input.email, 254);
     if let Some(e) = &email {
         if !plausible_email(e) {
@@ -292,13 +352,52 @@ fn domain_problem(domain: &str) -> Option<String> {
     })
 }
 
+/// Control characters in the texts of a create body that no other rule reads.
+fn clean_customer(c: &mut Checker, input: &Customer, company: &CustomerCompanyProfile) {
+    c.clean("id", input.id.as_deref());
+    c.clean("commerceId", input.commerce_id.as_deref());
+    c.clean(
+        "associatedPartnerId",
+        input.associated_partner_id.as_deref(),
+    );
+    for (i, domain) in input.custom_domains.iter().flatten().enumerate() {
+        c.clean(format_args!("customDomains[{i}]"), Some(domain.as_str()));
+    }
+    if let Some(credentials) = &input.user_credentials {
+        c.clean("userCredentials.userName", credentials.user_name.as_deref());
+    }
+    c.clean("companyProfile.tenantId", company.tenant_id.as_deref());
+    c.clean(
+        "companyProfile.companyName",
+        company.company_name.as_deref(),
+    );
+    c.clean("companyProfile.email", company.email.as_deref());
+    c.clean(
+        "companyProfile.organizationRegistrationNumber",
+        company.organization_registration_number.as_deref(),
+    );
+    clean_address(c, "companyProfile.address", &company.address);
+}
+
 /// A create body, validated.
 pub fn new_customer(input: &Customer) -> Result<NewCustomerInput, ApiError> {
     let mut c = Checker::default();
     let company = input.company_profile.clone().unwrap_or_default();
-    let domain = c
-        .required("companyProfile.domain", &company.domain, 253)
-        .map(|d| d.to_ascii_lowercase());
+    clean_customer(&mut c, input, &company);
+    // The domain is an identifier, compared and stored as given: surrounding whitespace is a
+    // mistake to report, not something to trim away.
+    let domain = match company.domain.as_deref() {
+        Some(d) if !has_control(d) && !d.trim().is_empty() && d.trim() != d => {
+            c.fail(
+                "companyProfile.domain",
+                "must not have surrounding whitespace",
+            );
+            None
+        }
+        _ => c
+            .required("companyProfile.domain", &company.domain, 253)
+            .map(|d| d.to_ascii_lowercase()),
+    };
     if let Some(problem) = domain.as_deref().and_then(domain_problem) {
         c.fail("companyProfile.domain", problem);
     }
@@ -378,5 +477,146 @@ mod tests {
         assert!(domain_problem("contoso.com").is_some());
         assert!(domain_problem(".onmicrosoft.com").is_some());
         assert!(domain_problem("-x.onmicrosoft.com").is_some());
+    }
+
+    use serde_json::{json, Value};
+
+    /// A valid create body with the property at the dotted `path` set to `value`.
+    fn with(path: &str, value: Value) -> Value {
+        let mut body = json!({
+            "companyProfile": {"domain": "contoso.onmicrosoft.com"},
+            "billingProfile": {
+                "email": "ada@contoso.com", "culture": "en-US", "language": "en",
+                "companyName": "Contoso",
+                "defaultAddress": {"country": "US", "city": "Redmond", "state": "WA",
+                                   "addressLine1": "One Microsoft Way", "postalCode": "98052"}
+            }
+        });
+        let mut at = &mut body;
+        for key in path.split('.').filter(|k| !k.is_empty()) {
+            at = &mut at[key];
+        }
+        *at = value;
+        body
+    }
+
+    fn create(body: Value) -> Result<NewCustomerInput, ApiError> {
+        new_customer(&partnerd_wire::decode_value(body).expect("a customer body"))
+    }
+
+    /// The `data` lines of the 27002 a body gets, none if it is valid.
+    fn violations(body: Value) -> Vec<String> {
+        match create(body) {
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                assert_eq!(e.fault.code, 27002, "{:?}", e.fault);
+                e.fault.data
+            }
+        }
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_every_text() {
+        assert!(violations(with("billingProfile.firstName", json!("Zoë \u{7f}"))).is_empty());
+        for (path, value, reported) in [
+            ("billingProfile.companyName", json!("Con\ttoso"), None),
+            ("billingProfile.email", json!("ada\u{1}@contoso.com"), None),
+            ("billingProfile.firstName", json!("Ada\u{0}"), None),
+            ("billingProfile.id", json!("\n"), None),
+            (
+                "billingProfile.defaultAddress.city",
+                json!("Red\rmond"),
+                None,
+            ),
+            (
+                "billingProfile.defaultAddress.addressLine2",
+                json!("\u{1f}"),
+                None,
+            ),
+            ("billingProfile.defaultAddress.id", json!("\u{1b}"), None),
+            (
+                "companyProfile.domain",
+                json!("\tcontoso.onmicrosoft.com"),
+                None,
+            ),
+            ("companyProfile.companyName", json!("a\nb"), None),
+            ("companyProfile.address.city", json!("a\nb"), None),
+            (
+                "companyProfile.organizationRegistrationNumber",
+                json!("1\n"),
+                None,
+            ),
+            ("userCredentials.userName", json!("ad\tmin"), None),
+            ("associatedPartnerId", json!("\u{0}"), None),
+            (
+                "customDomains",
+                json!(["a.example", "b\u{2}.example"]),
+                Some("customDomains[1]"),
+            ),
+        ] {
+            let reported = reported.unwrap_or(path);
+            assert_eq!(
+                violations(with(path, value)),
+                vec![format!(
+                    "property_name: {reported} - must not contain control characters (U+0000 to U+001F)"
+                )],
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_domain_with_surrounding_whitespace_is_refused_not_trimmed() {
+        for domain in [
+            " contoso.onmicrosoft.com",
+            "contoso.onmicrosoft.com ",
+            "\u{a0}contoso.onmicrosoft.com",
+        ] {
+            assert_eq!(
+                violations(with("companyProfile.domain", json!(domain))),
+                vec!["property_name: companyProfile.domain - must not have surrounding whitespace"],
+                "{domain:?}"
+            );
+        }
+        // Only whitespace is no domain at all.
+        assert_eq!(
+            violations(with("companyProfile.domain", json!("   "))),
+            vec!["property_name: companyProfile.domain - is required"]
+        );
+        let input = create(with(
+            "companyProfile.domain",
+            json!("Contoso.OnMicrosoft.com"),
+        ))
+        .unwrap_or_else(|e| panic!("{:?}", e.fault));
+        assert_eq!(input.domain, "contoso.onmicrosoft.com");
+    }
+
+    #[test]
+    fn empty_text_is_not_given() {
+        // Optional: absent. A region on a non-US address, as PowerShell sends it.
+        let body = with(
+            "billingProfile.defaultAddress",
+            json!({"country": "GB", "city": "London", "addressLine1": "1 Way",
+                   "postalCode": "SW1A 1AA", "region": "", "addressLine2": "", "firstName": ""}),
+        );
+        let input = create(body).unwrap_or_else(|e| panic!("{:?}", e.fault));
+        let address = input.billing.default_address.expect("an address");
+        assert_eq!(
+            (address.region, address.address_line2, address.first_name),
+            (None, None, None)
+        );
+        // Required: missing, as before.
+        for path in [
+            "companyProfile.domain",
+            "billingProfile.email",
+            "billingProfile.companyName",
+            "billingProfile.defaultAddress.city",
+        ] {
+            assert_eq!(
+                violations(with(path, json!(""))),
+                vec![format!("property_name: {path} - is required")],
+                "{path}"
+            );
+        }
     }
 }
