@@ -212,6 +212,21 @@ fn migrate_and_bad_urls() {
         assert!(!ok, "{bad}");
         assert!(err.contains("partnerd:"), "{bad}: {err}");
     }
+    // A URL that cannot be used is worded one way, whichever command reads it first.
+    for bad in ["mysql://localhost/x", "sqlite::memory:", "sqlite://"] {
+        for command in [
+            vec!["migrate", "--database", bad],
+            vec!["partner", "list", "--database", bad],
+            vec!["serve", "--listen", "127.0.0.1:0", "--database", bad],
+        ] {
+            let (ok, _, err) = run(&command);
+            assert!(!ok, "{command:?}");
+            assert!(
+                err.contains("invalid database URL: ") && err.contains("expected sqlite://PATH"),
+                "{command:?}: {err}"
+            );
+        }
+    }
 }
 
 fn free_port() -> u16 {

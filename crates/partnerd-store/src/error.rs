@@ -6,6 +6,14 @@ use thiserror::Error;
 /// Result of a store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// The one wording of a database URL that cannot be used, whichever part of it is wrong: the
+/// command line names the URL itself (its password hidden) in front of this.
+pub(crate) fn invalid_url(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Config(format!(
+        "invalid database URL: {what}; expected sqlite://PATH, sqlite:///ABS/PATH or postgres://USER:PASSWORD@HOST/DATABASE"
+    ))
+}
+
 /// What can go wrong in a store, in domain terms.
 #[derive(Debug, Error)]
 pub enum StoreError {

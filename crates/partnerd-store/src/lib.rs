@@ -410,8 +410,8 @@ async fn open_backend(url: &str, clock: SharedClock) -> StoreResult<DynStore> {
         "postgres" | "postgresql" => Err(StoreError::Config(
             "this build of partnerd has no PostgreSQL backend (cargo feature `postgres`); use a sqlite:// URL".to_owned(),
         )),
-        _ => Err(StoreError::Config(format!(
-            "unsupported database URL '{url}': expected sqlite://PATH or postgres://USER:PASSWORD@HOST/DATABASE"
+        other => Err(error::invalid_url(format_args!(
+            "the scheme '{other}' is not one partnerd speaks"
         ))),
     }
 }

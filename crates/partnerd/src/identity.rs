@@ -225,6 +225,14 @@ pub async fn provision_partner(
                 rand::thread_rng().gen_range(0..10_000)
             )
         };
+        // A customer's domain can never be a partner's as well: pick another.
+        if store.domain_taken(&domain).await? {
+            if attempt >= 20 {
+                return Err(StoreError::Duplicate(format!("partner domain {domain}")));
+            }
+            attempt += 1;
+            continue;
+        }
         let client_id = ClientId::random();
         let user_id = UserId::random();
         let user_name = format!("admin@{domain}");

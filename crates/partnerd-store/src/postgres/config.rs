@@ -73,12 +73,7 @@ pub(super) fn parse(url: &str) -> StoreResult<Settings> {
     } else {
         format!("{base}?{}", passed_on.join("&"))
     };
-    let mut pg = tokio_postgres::Config::from_str(&libpq_url).map_err(|e| {
-        StoreError::Config(format!(
-            "invalid PostgreSQL URL '{}': {e}",
-            redact_password(url)
-        ))
-    })?;
+    let mut pg = tokio_postgres::Config::from_str(&libpq_url).map_err(crate::error::invalid_url)?;
     let connect_timeout = pg
         .get_connect_timeout()
         .copied()
@@ -117,9 +112,7 @@ fn seconds(key: &str, value: &str) -> StoreResult<Duration> {
 }
 
 fn bad(key: &str, value: &str, expected: &str) -> StoreError {
-    StoreError::Config(format!(
-        "invalid {key}={value} in the PostgreSQL URL: expected {expected}"
-    ))
+    crate::error::invalid_url(format_args!("{key}={value} must be {expected}"))
 }
 
 /// Whether `s` can be used unquoted as a schema name (and so safely inside SQL text).

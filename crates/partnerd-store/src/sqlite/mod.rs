@@ -118,12 +118,12 @@ fn poisoned<T>(_: T) -> StoreError {
 pub(crate) fn parse_url(url: &str) -> StoreResult<PathBuf> {
     let rest = url
         .strip_prefix("sqlite:")
-        .ok_or_else(|| StoreError::Config(format!("not a sqlite URL: {url}")))?;
+        .ok_or_else(|| crate::error::invalid_url("it is not a sqlite URL"))?;
     let rest = rest.strip_prefix("//").unwrap_or(rest);
     let rest = rest.split('?').next().unwrap_or_default();
     if rest.is_empty() || rest == ":memory:" {
-        return Err(StoreError::Config(
-            "a sqlite URL must name a file, e.g. sqlite://partnerd.db (in-memory databases cannot be shared between connections)".to_owned(),
+        return Err(crate::error::invalid_url(
+            "a sqlite URL must name a file, e.g. sqlite://partnerd.db (in-memory databases cannot be shared between connections)",
         ));
     }
     Ok(PathBuf::from(rest))

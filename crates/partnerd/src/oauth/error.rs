@@ -227,6 +227,16 @@ impl EntraError {
         )
     }
 
+    /// 400/AADSTS9002313 invalid_request: a parameter given more than once.
+    pub fn repeated_parameter(key: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            9002313,
+            format!("Invalid request. Request is malformed or invalid: the parameter '{key}' is given more than once."),
+        )
+    }
+
     /// 400/AADSTS70000 invalid_grant: a refresh token of a family revoked because one of its
     /// tokens was presented twice.
     pub fn refresh_token_revoked() -> Self {

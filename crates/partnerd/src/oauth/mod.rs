@@ -74,6 +74,8 @@ pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
 /// A form-encoded request to the token service.
 pub struct Form {
     fields: HashMap<String, String>,
+    /// The first parameter the body gives more than once, if any.
+    repeated: Option<String>,
     /// `client-request-id`, echoed as `correlation_id` in errors.
     pub correlation_id: String,
     basic: Option<(String, String)>,
@@ -96,14 +98,32 @@ impl Form {
             })
             .and_then(|b| String::from_utf8(b).ok())
             .and_then(|s| s.split_once(':').map(|(a, b)| (a.to_owned(), b.to_owned())));
+        let mut fields = HashMap::new();
+        let mut repeated = None;
+        for (key, value) in form_urlencoded::parse(body).into_owned() {
+            if fields.contains_key(&key) && repeated.is_none() {
+                repeated = Some(key.clone());
+            }
+            fields.insert(key, value);
+        }
         Self {
-            fields: form_urlencoded::parse(body).into_owned().collect(),
+            fields,
+            repeated,
             correlation_id: headers
                 .get("client-request-id")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
                 .unwrap_or_default(),
             basic,
+        }
+    }
+
+    /// Refuses a request that gives a parameter more than once: RFC 6749 §3.1 and §3.2 say
+    /// parameters "MUST NOT be included more than once", and Entra answers `invalid_request`.
+    pub fn no_repeats(&self) -> Result<(), EntraError> {
+        match &self.repeated {
+            Some(key) => Err(EntraError::repeated_parameter(key)),
+            None => Ok(()),
         }
     }
 
@@ -495,7 +515,7 @@ async fn token(
 ) -> Response {
     let form = Form::parse(&headers, &body);
     let base = base_url(&state, &headers);
-    let outcome = match form.require("grant_type") {
+    let outcome = match form.no_repeats().and_then(|()| form.require("grant_type")) {
         Err(e) => Err(e),
         Ok(grant) => match grant {
             "client_credentials" => {

@@ -154,6 +154,7 @@ pub async fn authorize_submit(
     let form = Form::parse(&headers, &body);
     let endpoint = endpoint_of(uri.path());
     let outcome = async {
+        form.no_repeats()?;
         let tenant = resolve_tenant(&state, &tenant, true).await?;
         check_authorize(&state, &tenant, &params).await?;
         let target = target(&state, &form, endpoint)?;
@@ -242,6 +243,7 @@ pub async fn device_code(
     let form = Form::parse(&headers, &body);
     let endpoint = endpoint_of(uri.path());
     let outcome = async {
+        form.no_repeats()?;
         let tenant = resolve_tenant(&state, &tenant, true).await?;
         let (client_id, _) = form.client()?;
         let app = app_named(&state, &client_id)

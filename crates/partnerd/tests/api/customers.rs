@@ -313,6 +313,17 @@ async fn domains_are_unique_across_partners() {
         .await;
     let body = customer_body("TAKEN.onmicrosoft.com");
     create_fault(&s, &s.app_token_of(&other).await, body, 409, 990001).await;
+    // A partner tenant's own domain is never a customer's, in any casing.
+    let body = customer_body(&other.domain.to_uppercase());
+    create_fault(&s, &s.app_token().await, body, 409, 990001).await;
+    // And a partner made later never takes a customer's domain: "taken" is a customer's.
+    let later = s.add_partner("Taken", PartnerKind::Sandbox, None).await;
+    assert_ne!(later.domain, "taken.onmicrosoft.com");
+    assert!(
+        later.domain.ends_with(".onmicrosoft.com"),
+        "{}",
+        later.domain
+    );
 }
 
 #[tokio::test]

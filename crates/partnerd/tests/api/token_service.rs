@@ -468,6 +468,34 @@ async fn unsupported_grant_type_is_70003() {
 }
 
 #[tokio::test]
+async fn repeated_parameters_are_invalid_request() {
+    let server = TestServer::start().await;
+    let p = &server.partner;
+    for ep in [Ep::V1, Ep::V2] {
+        // RFC 6749 §3.2: a parameter given twice, even with the same value, is refused.
+        for (key, value) in [
+            ("client_secret", p.client_secret.clone()),
+            ("grant_type", "client_credentials".to_owned()),
+        ] {
+            let mut form = cc_form(p, ep);
+            form.push((key, value));
+            let r = post_token(&server, ep, &p.tenant_id, &form).await;
+            let v = assert_entra(r, 400, "invalid_request", 9002313).await;
+            assert!(
+                v["error_description"].as_str().unwrap().contains(key),
+                "{v}"
+            );
+        }
+        // The same form without the repeat works.
+        assert_token(
+            post_token(&server, ep, &p.tenant_id, &cc_form(p, ep)).await,
+            ep,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
 async fn missing_grant_type_is_900144() {
     let server = TestServer::start().await;
     let p = &server.partner;

@@ -65,6 +65,16 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let lease = lease.map(|Extension(l)| l);
     let input = validate::new_customer(&body)?;
+    // A partner tenant's own domain can never be a customer's: the token service and the
+    // directory resolve it to the partner.
+    if state
+        .store
+        .partner_by_domain(&input.domain)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::domain_taken(&input.domain));
+    }
     let associated = match body.associated_partner_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => Some(associated_reseller(&state, &caller, raw).await?),
