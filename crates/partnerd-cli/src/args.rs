@@ -95,6 +95,33 @@ pub struct OpsArgs {
     /// Fault rules to load at start: a JSON file, `{"rules": [...]}` or `[...]`.
     #[arg(long)]
     pub faults: Option<PathBuf>,
+    /// This node's name: a node restarted after a crash under the same name releases the
+    /// idempotency leases its dead process held on a shared (PostgreSQL) database, so retries
+    /// need not wait for them to lapse. Default: HOST:PORT of the first --listen.
+    #[arg(long, env = "PARTNERD_NODE")]
+    pub node: Option<String>,
+    /// Most connections served at once on each listener; more wait to be accepted.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Seconds a client has to send a request's headers, and that a kept-alive connection may
+    /// sit idle before its next request.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a request body may stall between two chunks before the request gets 408.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout: u64,
+}
+
+impl OpsArgs {
+    /// The connection limits these flags set.
+    pub fn connections(&self) -> partnerd::config::ConnectionLimits {
+        partnerd::config::ConnectionLimits {
+            max_connections: self.max_connections as usize,
+            header_timeout: std::time::Duration::from_secs(self.header_timeout),
+            body_timeout: std::time::Duration::from_secs(self.body_timeout),
+            ..Default::default()
+        }
+    }
 }
 
 /// The token service's settings for `serve`.
@@ -142,9 +169,7 @@ impl AuthArgs {
             },
             tls,
             idempotency_secs: self.idempotency_ttl,
-            throttle: None,
-            journal_capacity: 1000,
-            admin_token: None,
+            ..Settings::default()
         }
     }
 }

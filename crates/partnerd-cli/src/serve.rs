@@ -43,6 +43,14 @@ pub async fn run(
         listeners.push(listener);
     }
     let _serving = partnerd_store::lock_for_serving(&db.database)?;
+    for file in partnerd_store::readable_by_others(&db.database)? {
+        eprintln!(
+            "partnerd: warning: other users can read {}, which holds the token signing keys; \
+             make it private with `chmod 600 {}`",
+            file.display(),
+            file.display()
+        );
+    }
     let store = db.open().await?;
     let bound = listeners
         .iter()
@@ -77,7 +85,21 @@ pub async fn run(
         )
     });
     settings.journal_capacity = ops.journal_size;
+    settings.connections = ops.connections();
+    settings.node = ops.node.clone().unwrap_or_else(|| default_node(bound[0]));
     settings.admin_token = Some(admin_token(ops.admin_token, &db.database)?);
+    // A crash leaves the leases of the requests it cut short; release them now rather than
+    // make their retries wait for them to lapse. A SQLite file has this server alone, so every
+    // pending lease is a dead process's; a shared database releases this node's own.
+    let node = settings.node.clone();
+    let stale = if partnerd_store::is_shared(&db.database) {
+        store.release_stale(Some(&node)).await?
+    } else {
+        store.release_stale(None).await?
+    };
+    if stale > 0 {
+        println!("Released {stale} idempotency lease(s) a stopped process of node {node} held");
+    }
     let state = AppState::with_settings(store, settings).await?;
     if let Some(file) = &ops.faults {
         let n = state.ops.faults.load_file(file).map_err(CliError::Faults)?;
@@ -113,6 +135,18 @@ pub async fn run(
                 .map_err(CliError::Serve)
         }
     }
+}
+
+/// The node name when none is given: this host's name and the first port served, which a
+/// restart on the same host and port keeps.
+fn default_node(addr: SocketAddr) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{host}:{}", addr.port())
 }
 
 /// What the first start writes beside the database: the bootstrap partner's credentials and

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use partnerd_testkit::{assert_fault, status_json, TestServer};
+use partnerd_testkit::{assert_fault, jwt_claims, status_json, TestServer};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -46,6 +46,7 @@ async fn partner_create_works_beside_a_running_server() {
         "clientId",
         "clientSecret",
         "userName",
+        "userObjectId",
         "userPassword",
     ] {
         assert!(p[key].is_string(), "{key} missing in {p}");
@@ -70,6 +71,8 @@ async fn partner_create_works_beside_a_running_server() {
     let (status, token) = status_json(r).await;
     assert_eq!(status, 200, "{token}");
     let t = token["access_token"].as_str().unwrap();
+    // The printed object id is the `oid` of the user's tokens, for tests minting their own.
+    assert_eq!(jwt_claims(t)["oid"], p["userObjectId"]);
     let r = s
         .authed(Method::GET, "/v1/customers", t)
         .send()
@@ -896,4 +899,104 @@ async fn serve_keeps_the_admin_token_of_an_older_set_up() {
     assert_eq!(r.status(), 200);
     assert!(!dir.path().join("partnerd.db.admin-token").exists());
     assert!(terminate(&mut child).success());
+}
+
+/// Every file partnerd writes is readable by its owner alone, whatever the umask: the database
+/// and its `-wal`/`-shm` hold the signing keys; the lock, admin token and bootstrap file sit
+/// beside it. A database that others can read gets a warning at start.
+#[cfg(unix)]
+#[tokio::test]
+async fn files_partnerd_writes_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    // A umask that keeps nothing private, so only partnerd's own care makes files private.
+    let serve = |log: &std::path::Path| {
+        let mut sh = Command::new("sh");
+        sh.args([
+            "-c",
+            &format!(
+                "umask 000; exec '{}' serve --listen 127.0.0.1:{}",
+                env!("CARGO_BIN_EXE_partnerd"),
+                free_port()
+            ),
+        ])
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::from(std::fs::File::create(log).unwrap()));
+        spawn_serve(dir.path(), sh).0
+    };
+    let first_log = dir.path().join("first.log");
+    let mut child = serve(&first_log);
+    for name in [
+        "partnerd.db",
+        "partnerd.db-wal",
+        "partnerd.db-shm",
+        "partnerd.db.serve-lock",
+        "partnerd.db.admin-token",
+        "partnerd.db.bootstrap.json",
+    ] {
+        let path = dir.path().join(name);
+        assert!(path.exists(), "{name} was not made");
+        assert_eq!(mode(&path), 0o600, "{name}");
+    }
+    terminate(&mut child);
+    let first = std::fs::read_to_string(&first_log).unwrap();
+    assert!(!first.contains("other users can read"), "{first}");
+
+    std::fs::set_permissions(
+        dir.path().join("partnerd.db"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let second_log = dir.path().join("second.log");
+    let mut child = serve(&second_log);
+    terminate(&mut child);
+    let second = std::fs::read_to_string(&second_log).unwrap();
+    assert!(
+        second.contains("other users can read") && second.contains("partnerd.db"),
+        "{second}"
+    );
+}
+
+/// A server restarted after a crash releases the idempotency leases its dead process held, so
+/// a retry of a request it cut short runs at once instead of waiting for the lease to lapse.
+#[tokio::test]
+async fn a_restarted_server_releases_stale_leases() {
+    use partnerd_store::{IdempotencyKey, Lease, Reservation, TenantId};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, _) = start_serve(dir.path(), free_port());
+    terminate(&mut child);
+    // What a crash mid-request leaves: a pending lease, held for minutes.
+    let url = format!("sqlite://{}", dir.path().join("partnerd.db").display());
+    let lease = Lease {
+        key: IdempotencyKey {
+            partner_id: TenantId::random(),
+            request_id: "cut-short".into(),
+        },
+        token: "dead-process".into(),
+        node: "some-node".into(),
+    };
+    {
+        let store = partnerd_store::open(&url).await.unwrap();
+        let reserved = store.reserve(&lease, "fp", 600, 3600).await.unwrap();
+        assert_eq!(reserved, Reservation::Acquired);
+    }
+    let (mut child, lines) = start_serve(dir.path(), free_port());
+    terminate(&mut child);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Released 1 idempotency lease")),
+        "{lines:?}"
+    );
+    let store = partnerd_store::open(&url).await.unwrap();
+    let retry = Lease {
+        token: "retry".into(),
+        ..lease
+    };
+    assert_eq!(
+        store.reserve(&retry, "fp", 600, 3600).await.unwrap(),
+        Reservation::Acquired,
+        "the retry takes the key at once"
+    );
 }

@@ -127,6 +127,11 @@ pub trait IdempotencyStore: Send + Sync {
     async fn complete(&self, lease: &Lease, response: StoredResponse) -> StoreResult<bool>;
     /// Gives up a reservation (the request failed with a 5xx and may run again).
     async fn release(&self, lease: &Lease) -> StoreResult<()>;
+    /// Releases the pending leases a crashed process left, so retries of its requests run at
+    /// once instead of waiting for the leases to lapse: those of `Some(node)`, for a node of a
+    /// shared store restarting under its name; or every pending lease (`None`), for a store one
+    /// server owns alone (a SQLite file). Returns how many were released.
+    async fn release_stale(&self, node: Option<&str>) -> StoreResult<u64>;
 }
 
 /// Customers, their profiles and partners' relationships to them.
@@ -260,6 +265,12 @@ pub async fn open_with_clock(url: &str, clock: SharedClock) -> StoreResult<DynSt
     open_backend(url, clock).await
 }
 
+/// Whether several servers may share the database a URL names (PostgreSQL), rather than one
+/// server owning it alone (a SQLite file).
+pub fn is_shared(url: &str) -> bool {
+    is_postgres_url(url)
+}
+
 /// Whether a URL names a PostgreSQL database (whether or not this build has the backend).
 fn is_postgres_url(url: &str) -> bool {
     matches!(scheme(url), "postgres" | "postgresql")
@@ -360,6 +371,15 @@ fn file_safe(name: &str) -> String {
         .collect()
 }
 
+/// The files of a SQLite database that users other than its owner may read (see
+/// [`sqlite::readable_by_others`]); none for PostgreSQL, whose files the server guards.
+pub fn readable_by_others(url: &str) -> StoreResult<Vec<std::path::PathBuf>> {
+    if is_postgres_url(url) {
+        return Ok(Vec::new());
+    }
+    sqlite::readable_by_others(url)
+}
+
 /// Held by a serving process for as long as it runs (see [`lock_for_serving`]).
 #[derive(Debug)]
 pub struct ServeLock {
@@ -379,14 +399,13 @@ pub fn lock_for_serving(url: &str) -> StoreResult<ServeLock> {
     let path = sqlite::parse_url(url)?;
     let mut lock_path = path.into_os_string();
     lock_path.push(".serve-lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| {
-            StoreError::Config(format!("cannot open {}: {e}", lock_path.to_string_lossy()))
-        })?;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(&lock_path).map_err(|e| {
+        StoreError::Config(format!("cannot open {}: {e}", lock_path.to_string_lossy()))
+    })?;
     match file.try_lock() {
         Ok(()) => Ok(ServeLock { _file: Some(file) }),
         Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Config(format!(

@@ -442,6 +442,9 @@ pub struct Lease {
     pub key: IdempotencyKey,
     /// A token only this request knows; completing needs it.
     pub token: String,
+    /// The node the request runs on, so that the node, restarted after a crash, can release
+    /// what its dead process held (see [`crate::IdempotencyStore::release_stale`]).
+    pub node: String,
 }
 
 /// Renders the response of a write from the written customer (none for a delete).

@@ -26,12 +26,15 @@ impl AuthMode {
     }
 }
 
-/// Brute-force protection of the password checks (token password grant, sign-in pages).
+/// Brute-force protection of the password checks (token password grant, sign-in pages); see
+/// [`crate::auth::lockout`]. A threshold of 0 turns its rule off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockoutPolicy {
-    /// Failures of one user within the window that lock that user.
+    /// Failures of one user from one source address within the window that lock that user
+    /// from that address (only).
     pub user_threshold: u32,
-    /// Failures from one source address within the window that lock that source.
+    /// Failures from one source address within the window, across users, after which its
+    /// further attempts are slowed down; no user is locked by them.
     pub source_threshold: u32,
     /// The window failures are counted in, and how long a lock lasts, in seconds.
     pub window_secs: u64,
@@ -70,6 +73,36 @@ pub struct Settings {
     pub journal_capacity: usize,
     /// The control plane's bearer token; a random one when not given.
     pub admin_token: Option<String>,
+    /// Limits on connections and slow clients.
+    pub connections: ConnectionLimits,
+    /// This node's name, kept with its idempotency leases so that, restarted after a crash
+    /// under the same name, it releases what its dead process held.
+    pub node: String,
+}
+
+/// Limits on connections and slow clients (see [`crate::server::serve`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Most connections served at once, per listener.
+    pub max_connections: usize,
+    /// Time to send a request's complete headers, and most time a kept-alive connection may
+    /// sit idle before its next request.
+    pub header_timeout: std::time::Duration,
+    /// Longest stall between two chunks of a request body.
+    pub body_timeout: std::time::Duration,
+    /// How long a shutdown waits for running requests.
+    pub drain_timeout: std::time::Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            header_timeout: std::time::Duration::from_secs(10),
+            body_timeout: std::time::Duration::from_secs(30),
+            drain_timeout: std::time::Duration::from_secs(30),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -85,6 +118,8 @@ impl Default for Settings {
             throttle: None,
             journal_capacity: 1000,
             admin_token: None,
+            connections: ConnectionLimits::default(),
+            node: "partnerd".to_owned(),
         }
     }
 }

@@ -1,7 +1,10 @@
 //! Partners and their credentials: secret generation, hashing, provisioning.
 //!
-//! Secrets and passwords are stored only as argon2id hashes (PHC strings); verification is
-//! done by the argon2 crate, which compares in constant time.
+//! Secrets and passwords are stored only as argon2id hashes (PHC strings), compared in
+//! constant time. The functions here hash and check on the calling thread, allocating
+//! argon2's 19 MiB afresh each time: they serve provisioning and tools. A server checks
+//! through [`crate::auth::hashing::Hasher`], which does the same check off the async workers
+//! in reused memory.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -13,7 +16,8 @@ use rand::distributions::{Alphanumeric, DistString};
 use rand::Rng;
 use serde::Serialize;
 
-/// Hashes a secret or password.
+/// Hashes a secret or password, on the calling thread. Only provisioning and the command
+/// line hash new secrets; no request does.
 pub fn hash_secret(secret: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut rand::thread_rng());
     Argon2::default()
@@ -22,7 +26,8 @@ pub fn hash_secret(secret: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Whether `secret` matches a stored hash.
+/// Whether `secret` matches a stored hash, on the calling thread; `false` for a hash that
+/// cannot be read.
 pub fn verify_secret(secret: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {

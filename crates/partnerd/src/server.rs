@@ -27,23 +27,10 @@ pub async fn bootstrap(store: &DynStore) -> Result<Option<ProvisionedPartner>, S
     .map(Some)
 }
 
-/// The peer address of a connection, on any listener whose addresses are socket addresses.
+/// The peer address of a connection, put into every request's extensions as
+/// `ConnectInfo<ClientAddr>` (the password grant's lockout counts failures by it).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub std::net::SocketAddr);
-
-macro_rules! client_addr_of {
-    ($listener:ty) => {
-        impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, $listener>>
-            for ClientAddr
-        {
-            fn connect_info(stream: axum::serve::IncomingStream<'_, $listener>) -> Self {
-                ClientAddr(*stream.remote_addr())
-            }
-        }
-    };
-}
-client_addr_of!(tokio::net::TcpListener);
-client_addr_of!(crate::tls::TlsListener);
 
 /// A partnerd serving on a task of the current runtime, on a free loopback port; it stops
 /// when dropped. For tests, partnerd's own and those of programs that embed it.
@@ -80,23 +67,76 @@ pub async fn spawn_background(state: AppState) -> std::io::Result<Background> {
 
 /// Serves the application on `listener` (plain TCP or [`crate::tls::TlsListener`]) until
 /// `shutdown` completes, then drains.
+///
+/// The connection loop is partnerd's own rather than `axum::serve`, which sets no timer and
+/// so no limit on slow clients. Here, per the state's [`crate::config::ConnectionLimits`]:
+/// at most `max_connections` connections are served at once (the rest wait in the kernel's
+/// backlog); a connection must send a request's complete headers within `header_timeout`,
+/// which hyper also applies while a kept-alive connection waits for its next request; and a
+/// request body that stalls for `body_timeout` between two chunks is cut off (the request
+/// gets 408). Draining waits for running requests at most `drain_timeout`.
 pub async fn serve<L>(
-    listener: L,
+    mut listener: L,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()>
 where
     L: axum::serve::Listener<Addr = std::net::SocketAddr>,
-    ClientAddr: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
 {
-    axum::serve(
-        listener,
-        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<ClientAddr>(
-            build_app(state),
-        ),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+
+    let limits = state.settings.connections;
+    let app = build_app(state);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = shutdown.as_mut() => break,
+        };
+        let (io, peer) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = shutdown.as_mut() => break,
+        };
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                let mut request = request.map(|body| {
+                    axum::body::Body::new(crate::http::timeout::StallTimeout::new(
+                        body,
+                        limits.body_timeout,
+                    ))
+                });
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(ClientAddr(peer)));
+                app.clone().oneshot(request)
+            });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(io), service));
+        tokio::spawn(async move {
+            // A connection's end, clean or not, is the client's business; only the permit
+            // matters here.
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {},
+        () = tokio::time::sleep(limits.drain_timeout) => {
+            tracing::warn!("shutting down with connections still open after the drain timeout");
+        }
+    }
+    Ok(())
 }
 
 /// Serves the application on every listener of `listeners` (all plain TCP or all
@@ -113,7 +153,6 @@ pub async fn serve_all<L>(
 ) -> std::io::Result<()>
 where
     L: axum::serve::Listener<Addr = std::net::SocketAddr>,
-    ClientAddr: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
 {
     // One signal, many servers: a watch channel turns the single shutdown future into one
     // stop notice for every listener's graceful shutdown.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use partnerd_store::{DynStore, SharedClock};
 
 use crate::api::customers::paging::PageSigner;
+use crate::auth::hashing::Hasher;
 use crate::auth::keys::KeyRing;
 use crate::auth::lockout::Lockout;
 use crate::auth::TokenCache;
@@ -42,6 +43,8 @@ pub struct State {
     pub settings: Arc<Settings>,
     /// Password-check failure counters.
     pub lockout: Arc<Lockout>,
+    /// Checks client secrets and passwords off the async workers, in reused memory.
+    pub hasher: Arc<Hasher>,
     /// Key material of idempotency records (shared by every node through the store).
     pub idempotency_secret: Arc<[u8]>,
     /// Metrics, journal, throttling, faults and the admin token.
@@ -88,6 +91,7 @@ impl AppState {
             pages: Arc::new(pages),
             server_id: server_id.into(),
             lockout: Arc::new(Lockout::new(settings.lockout)),
+            hasher: Arc::new(Hasher::for_this_machine()),
             ops,
             idempotency_secret: idempotency_secret.into(),
             settings: Arc::new(settings),

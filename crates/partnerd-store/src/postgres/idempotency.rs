@@ -72,8 +72,8 @@ async fn reserve_once<C: GenericClient>(
     let (partner_id, request_id) = (&lease.key.partner_id, &lease.key.request_id);
     let inserted = execute(
         tx,
-        "INSERT INTO idempotency (partner_id, request_id, fingerprint, state, lease, lease_until, expires_at) \
-         VALUES ($1, $2, $3, 'pending', $4, $5, $6) ON CONFLICT (partner_id, request_id) DO NOTHING",
+        "INSERT INTO idempotency (partner_id, request_id, fingerprint, state, lease, lease_until, expires_at, node) \
+         VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7) ON CONFLICT (partner_id, request_id) DO NOTHING",
         &[
             partner_id,
             request_id,
@@ -81,6 +81,7 @@ async fn reserve_once<C: GenericClient>(
             &lease.token,
             &(now + lease_secs),
             &(now + keep_secs),
+            &lease.node,
         ],
     )
     .await?;
@@ -118,9 +119,15 @@ async fn reserve_once<C: GenericClient>(
         ReserveDecision::TakeOver => {
             execute(
                 tx,
-                "UPDATE idempotency SET lease = $3, lease_until = $4 \
+                "UPDATE idempotency SET lease = $3, lease_until = $4, node = $5 \
                  WHERE partner_id = $1 AND request_id = $2",
-                &[partner_id, request_id, &lease.token, &(now + lease_secs)],
+                &[
+                    partner_id,
+                    request_id,
+                    &lease.token,
+                    &(now + lease_secs),
+                    &lease.node,
+                ],
             )
             .await?;
             Reservation::Acquired
@@ -178,6 +185,32 @@ impl IdempotencyStore for PostgresStore {
             )
             .await?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn release_stale(&self, node: Option<&str>) -> StoreResult<u64> {
+        self.timed(async {
+            let client = self.conn().await?;
+            let n = match node {
+                Some(node) => {
+                    execute(
+                        &client,
+                        "DELETE FROM idempotency WHERE state = 'pending' AND node = $1",
+                        &[&node],
+                    )
+                    .await?
+                }
+                None => {
+                    execute(
+                        &client,
+                        "DELETE FROM idempotency WHERE state = 'pending'",
+                        &[],
+                    )
+                    .await?
+                }
+            };
+            Ok(n)
         })
         .await
     }

@@ -24,6 +24,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../migrations/postgres/0003_idempotency.sql"),
     ),
+    (
+        4,
+        include_str!("../../migrations/postgres/0004_idempotency_node.sql"),
+    ),
 ];
 
 /// Applies the migrations the database lacks; creates `schema` first when one is named (it

@@ -94,13 +94,14 @@ impl IdempotencyStore for SqliteStore {
                 Some(ReserveDecision::Answer(reservation)) => Ok(reservation),
                 Some(ReserveDecision::TakeOver) => {
                     tx.execute(
-                        "UPDATE idempotency SET lease = ?3, lease_until = ?4 \
+                        "UPDATE idempotency SET lease = ?3, lease_until = ?4, node = ?5 \
                          WHERE partner_id = ?1 AND request_id = ?2",
                         params![
                             lease.key.partner_id,
                             lease.key.request_id,
                             lease.token,
-                            now + lease_secs
+                            now + lease_secs,
+                            lease.node
                         ],
                     )
                     .map_err(map_err)?;
@@ -108,15 +109,16 @@ impl IdempotencyStore for SqliteStore {
                 }
                 None => {
                     tx.execute(
-                        "INSERT INTO idempotency (partner_id, request_id, fingerprint, state, lease, lease_until, expires_at) \
-                         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
+                        "INSERT INTO idempotency (partner_id, request_id, fingerprint, state, lease, lease_until, expires_at, node) \
+                         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7)",
                         params![
                             lease.key.partner_id,
                             lease.key.request_id,
                             fingerprint,
                             lease.token,
                             now + lease_secs,
-                            now + keep_secs
+                            now + keep_secs,
+                            lease.node
                         ],
                     )
                     .map_err(map_err)?;
@@ -142,6 +144,22 @@ impl IdempotencyStore for SqliteStore {
             )
             .map_err(map_err)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn release_stale(&self, node: Option<&str>) -> StoreResult<u64> {
+        let node = node.map(str::to_owned);
+        self.write(move |tx| {
+            let n = match &node {
+                Some(node) => tx.execute(
+                    "DELETE FROM idempotency WHERE state = 'pending' AND node = ?1",
+                    [node],
+                ),
+                None => tx.execute("DELETE FROM idempotency WHERE state = 'pending'", []),
+            }
+            .map_err(map_err)?;
+            Ok(n as u64)
         })
         .await
     }

@@ -16,6 +16,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../migrations/sqlite/0003_idempotency.sql"),
     ),
+    (
+        4,
+        include_str!("../../migrations/sqlite/0004_idempotency_node.sql"),
+    ),
 ];
 
 pub(super) fn run(conn: &mut Connection) -> StoreResult<()> {

@@ -57,6 +57,7 @@ impl SqliteStore {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
         }
+        create_private(&path)?;
         let mut writer = connect(&path)?;
         migrate::run(&mut writer)?;
         Ok(Self {
@@ -127,6 +128,41 @@ pub(crate) fn parse_url(url: &str) -> StoreResult<PathBuf> {
         ));
     }
     Ok(PathBuf::from(rest))
+}
+
+/// Creates the database file readable by its owner alone, whatever the umask, before SQLite
+/// opens it: it holds the token signing keys and the server secrets, and SQLite gives its
+/// `-wal` and `-shm` files the database file's permissions.
+fn create_private(path: &std::path::Path) -> StoreResult<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|e| StoreError::Config(format!("cannot open {}: {e}", path.display())))
+}
+
+/// The files of a SQLite database that other users may read (the database and its `-wal` and
+/// `-shm` companions, where they exist), so that `serve` can warn about them: each of them
+/// holds the signing keys' private halves.
+pub fn readable_by_others(url: &str) -> StoreResult<Vec<PathBuf>> {
+    let path = parse_url(url)?;
+    let mut found = Vec::new();
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut candidate = path.clone().into_os_string();
+        candidate.push(suffix);
+        let candidate = PathBuf::from(candidate);
+        if let Ok(meta) = std::fs::metadata(&candidate) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                found.push(candidate);
+            }
+        }
+    }
+    Ok(found)
 }
 
 fn connect(path: &std::path::Path) -> StoreResult<Connection> {

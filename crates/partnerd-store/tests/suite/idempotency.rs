@@ -15,6 +15,7 @@ fn lease(partner: &TenantId, request: &str, token: &str) -> Lease {
             request_id: request.into(),
         },
         token: token.into(),
+        node: "node-a".into(),
     }
 }
 
@@ -222,5 +223,65 @@ pub(crate) async fn lost_lease_undoes_every_write(store: DynStore) {
     assert_eq!(
         store.billing_profile(&p, &c.id).await.unwrap(),
         (c.billing.clone(), c.etag)
+    );
+}
+
+pub(crate) async fn stale_leases_are_released_by_node_or_all(store: DynStore) {
+    let p = tid("p1");
+    let on_a = lease(&p, "ra", "t1");
+    let mut on_b = lease(&p, "rb", "t2");
+    on_b.node = "node-b".into();
+    let finished = lease(&p, "rf", "t3");
+    for l in [&on_a, &on_b, &finished] {
+        assert_eq!(
+            store.reserve(l, "fp", 30, 3600).await.unwrap(),
+            Reservation::Acquired
+        );
+    }
+    assert!(store
+        .complete(&finished, response(201, "{}"))
+        .await
+        .unwrap());
+    let retry = |key: &str, token: &str| lease(&p, key, token);
+
+    // Node b restarts: its lease goes, node a's stays (a retry still waits for it).
+    assert_eq!(store.release_stale(Some("node-b")).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .reserve(&retry("rb", "t4"), "fp", 30, 3600)
+            .await
+            .unwrap(),
+        Reservation::Acquired,
+        "a retry of node b's request runs at once"
+    );
+    assert_eq!(
+        store
+            .reserve(&retry("ra", "t5"), "fp", 30, 3600)
+            .await
+            .unwrap(),
+        Reservation::Pending {
+            fingerprint: "fp".into()
+        }
+    );
+    assert_eq!(store.release_stale(Some("node-c")).await.unwrap(), 0);
+
+    // A store owned by one server releases every pending lease; finished records stay.
+    assert_eq!(store.release_stale(None).await.unwrap(), 2);
+    assert_eq!(
+        store
+            .reserve(&retry("ra", "t6"), "fp", 30, 3600)
+            .await
+            .unwrap(),
+        Reservation::Acquired
+    );
+    assert_eq!(
+        store
+            .reserve(&retry("rf", "t7"), "fp", 30, 3600)
+            .await
+            .unwrap(),
+        Reservation::Completed {
+            fingerprint: "fp".into(),
+            response: response(201, "{}")
+        }
     );
 }

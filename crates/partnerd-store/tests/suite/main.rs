@@ -84,6 +84,7 @@ macro_rules! backend_suite {
                 ],
                 idempotency: [
                     idempotency_reserve_complete_replay,
+                    stale_leases_are_released_by_node_or_all,
                     idempotency_completion_commits_with_the_write,
                     concurrent_reservations_have_one_holder,
                     lost_lease_undoes_every_write,

@@ -13,6 +13,7 @@
 
 pub mod claims;
 pub mod cloud;
+pub mod hashing;
 pub mod jwt;
 pub mod keys;
 pub mod lockout;

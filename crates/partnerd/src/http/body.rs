@@ -6,6 +6,7 @@ use axum::http::header;
 use serde::de::DeserializeOwned;
 
 use crate::http::error::ApiError;
+use crate::http::timeout::unreadable_body;
 
 /// A request body's media type, as far as decoding goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,9 +75,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for WireBody<T> {
         let kind = BodyKind::of(content_type.as_deref()).ok_or_else(|| {
             ApiError::unsupported_media_type(content_type.as_deref().unwrap_or_default())
         })?;
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| ApiError::malformed(format!("The request body could not be read: {e}")))?;
+        let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+            let otherwise = ApiError::malformed(format!("The request body could not be read: {e}"));
+            unreadable_body(&e, otherwise)
+        })?;
         kind.parse(&bytes)
             .and_then(partnerd_wire::decode_value)
             .map(WireBody)

@@ -211,6 +211,15 @@ impl ApiError {
         )
     }
 
+    /// 408/990008: the request body stalled past the body timeout.
+    pub fn body_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            990008,
+            "The request body was not received in time.",
+        )
+    }
+
     /// 409/990002: an `MS-RequestId` reused for a different request.
     pub fn request_id_reused() -> Self {
         Self::new(

@@ -34,6 +34,7 @@ use sha2::{Digest, Sha256};
 use crate::http::body::canonical_body;
 use crate::http::error::ApiError;
 use crate::http::reply::stored_to_response;
+use crate::http::timeout::unreadable_body;
 use crate::http::Caller;
 use crate::state::AppState;
 
@@ -186,9 +187,12 @@ pub async fn idempotency_layer(
     };
     let bytes = match to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
-        Err(_) => {
-            return ApiError::malformed("The request body is too large or unreadable.")
-                .into_response()
+        Err(e) => {
+            return unreadable_body(
+                &e,
+                ApiError::malformed("The request body is too large or unreadable."),
+            )
+            .into_response()
         }
     };
     let content_type = parts
@@ -219,6 +223,7 @@ pub async fn idempotency_layer(
                 request_id: hex(&Sha256::digest(request_id.as_bytes())),
             },
             token: crate::http::context::new_guid(),
+            node: state.settings.node.clone(),
         },
         cipher_key: key_mac.finalize().into_bytes().into(),
     };

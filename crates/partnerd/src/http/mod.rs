@@ -15,5 +15,6 @@ pub mod operations;
 pub mod params;
 pub mod paths;
 pub mod reply;
+pub mod timeout;
 
 pub use caller::Caller;

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::http::context::RequestContext;
 use crate::http::error::ApiError;
+use crate::http::timeout::unreadable_body;
 use crate::http::Caller;
 use crate::ops::faults::Effect;
 use crate::ops::journal::{RawBody, RawEntry, TrackingIds};
@@ -181,9 +182,12 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
                 };
                 (Request::from_parts(parts, Body::from(bytes)), Some(raw))
             }
-            Err(_) => {
-                return ApiError::malformed("The request body is too large or unreadable.")
-                    .into_response();
+            Err(e) => {
+                return unreadable_body(
+                    &e,
+                    ApiError::malformed("The request body is too large or unreadable."),
+                )
+                .into_response();
             }
         }
     } else {

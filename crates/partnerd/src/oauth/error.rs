@@ -460,6 +460,19 @@ impl EntraError {
         )
     }
 
+    /// 429/AADSTS90055 invalid_request, with `Retry-After: 1`: too many requests at once,
+    /// as Entra throttles its token endpoint (429 and `Retry-After`, which MSAL honours).
+    /// Given when more secret checks are waiting than the server queues, and when an address
+    /// spraying passwords has more attempts waiting their turn than it may.
+    pub fn throttled() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "invalid_request",
+            90055,
+            "There are too many incoming requests. Retry after the time the Retry-After header gives.",
+        )
+    }
+
     /// 500/AADSTS90033 server_error: a token could not be minted. The cause goes to the log
     /// where the failure is seen, never into the answer.
     pub fn token_not_issued() -> Self {
@@ -509,6 +522,14 @@ impl IntoResponse for EntraError {
             correlation_id,
             error_uri: format!("https://login.microsoftonline.com/error?code={}", self.code),
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        // Every throttled answer says when to come back, as Entra's do.
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        response
     }
 }

@@ -29,9 +29,9 @@ use partnerd_store::{AppRecord, ClientId, PartnerRecord, TenantId, UserRecord};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::auth::lockout::Admission;
 use crate::auth::{mint, mint_id_token};
 use crate::http::params::Segment;
-use crate::identity::verify_secret;
 use crate::state::AppState;
 pub use error::EntraError;
 
@@ -214,6 +214,18 @@ pub async fn app_named(state: &AppState, client_id: &str) -> Result<Option<AppRe
     Ok(state.store.app(&id).await?)
 }
 
+/// Whether `secret` matches a stored hash, checked by the state's [`Hasher`] off the async
+/// workers; too many checks waiting already is 429 ([`EntraError::throttled`]).
+///
+/// [`Hasher`]: crate::auth::hashing::Hasher
+async fn secret_matches(state: &AppState, secret: &str, hash: &str) -> Result<bool, EntraError> {
+    state
+        .hasher
+        .verify(secret, hash)
+        .await
+        .map_err(|_| EntraError::throttled())
+}
+
 /// Finds the app in the tenant and checks its secret.
 pub async fn authenticate_client(
     state: &AppState,
@@ -227,25 +239,40 @@ pub async fn authenticate_client(
         .filter(|a| a.tenant_id == tenant_id)
         .ok_or_else(|| EntraError::unknown_client_in(&client_id, tenant_id))?;
     match (secret, auth) {
-        (Some(secret), _) if verify_secret(&secret, &app.secret_hash) => Ok(app),
+        (Some(secret), _) => {
+            if secret_matches(state, &secret, &app.secret_hash).await? {
+                Ok(app)
+            } else {
+                Err(EntraError::invalid_client_secret())
+            }
+        }
         (None, ClientAuth::SecretIfSent) => Ok(app),
         (None, ClientAuth::Secret) => Err(EntraError::secret_required()),
-        (Some(_), _) => Err(EntraError::invalid_client_secret()),
     }
 }
 
-/// Checks a user's password under the lockout policy.
-pub fn check_password(
+/// Checks a user's password under the lockout policy: refused while the user is locked
+/// from this address, delayed (or throttled) while the address is spraying passwords.
+pub async fn check_password(
     state: &AppState,
     user: &UserRecord,
     password: &str,
     source: Option<IpAddr>,
 ) -> Result<(), EntraError> {
-    if state.lockout.is_locked(&user.upn, source) {
-        return Err(EntraError::account_locked());
+    match state.lockout.admit(&user.upn, source) {
+        Admission::Now => {}
+        Admission::After(wait) => {
+            tokio::time::sleep(wait).await;
+            // Another attempt from the same address may have locked the user meanwhile.
+            if state.lockout.is_locked(&user.upn, source) {
+                return Err(EntraError::account_locked());
+            }
+        }
+        Admission::Locked => return Err(EntraError::account_locked()),
+        Admission::Throttled => return Err(EntraError::throttled()),
     }
-    if verify_secret(password, &user.password_hash) {
-        state.lockout.succeeded(&user.upn);
+    if secret_matches(state, password, &user.password_hash).await? {
+        state.lockout.succeeded(&user.upn, source);
         Ok(())
     } else {
         state.lockout.failed(&user.upn, source);
@@ -588,7 +615,7 @@ async fn password(
     // client has authenticated.
     let user = find_user(state, &tenant, upn).await?;
     let app = authenticate_client(state, form, &user.tenant_id, ClientAuth::SecretIfSent).await?;
-    check_password(state, &user, password, source)?;
+    check_password(state, &user, password, source).await?;
     respond(
         state,
         Issue {

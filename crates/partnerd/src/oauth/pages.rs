@@ -165,7 +165,7 @@ pub async fn authorize_submit(
             Some(a) if a.tenant_id == user.tenant_id => a.client_id,
             _ => return Err(EntraError::client_not_in_user_tenant()),
         };
-        check_password(&state, &user, form.require("password")?, source)?;
+        check_password(&state, &user, form.require("password")?, source).await?;
         let payload = GrantPayload {
             state: GrantState::Active,
             client: app_client_id,
@@ -323,7 +323,7 @@ pub async fn device_login_submit(
     let outcome = async {
         let user_code = form.require("user_code")?;
         let user = find_user(&state, &TenantRef::Any, form.require("username")?).await?;
-        check_password(&state, &user, form.require("password")?, source)?;
+        check_password(&state, &user, form.require("password")?, source).await?;
         grants::decide_device_code(&state, user_code, &user, approve).await
     }
     .await;

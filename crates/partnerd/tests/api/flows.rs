@@ -579,6 +579,78 @@ async fn repeated_wrong_passwords_lock_the_user() {
 }
 
 #[tokio::test]
+async fn spraying_many_users_from_one_address_locks_none_of_them() {
+    // Every request comes from 127.0.0.1, so this address sprays: one wrong password for
+    // each of four users, twice its threshold. Locking a user from one address takes two
+    // failures for that user, which none has.
+    let s = TestServer::start_with(Settings {
+        lockout: LockoutPolicy {
+            user_threshold: 2,
+            source_threshold: 2,
+            window_secs: 60,
+        },
+        ..Settings::default()
+    })
+    .await;
+    let mut users = vec![s.partner.clone()];
+    for name in ["Northwind", "Tailspin", "Litware"] {
+        users.push(
+            s.add_partner(name, partnerd_store::PartnerKind::Sandbox, None)
+                .await,
+        );
+    }
+    let sign_in = |p: &partnerd::identity::ProvisionedPartner, password: &str| {
+        let path = format!("/{}/oauth2/token", p.tenant_id);
+        let form = [
+            ("grant_type", "password".to_owned()),
+            ("client_id", p.client_id.clone()),
+            ("username", p.user_name.clone()),
+            ("password", password.to_owned()),
+            ("resource", API.to_owned()),
+        ];
+        let s = &s;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            token_request(s, &path, &form).await
+        }
+    };
+    for p in &users {
+        let (status, e) = sign_in(p, "wrong").await;
+        assert_eq!(
+            (status, e["error_codes"][0].clone()),
+            (400, json!(50126)),
+            "{e}"
+        );
+    }
+    // The address is now slowed down, but a right password from it still signs in.
+    for p in &users {
+        let (status, t) = sign_in(p, &p.user_password).await;
+        assert_eq!(
+            status, 200,
+            "{} was locked out by the spray: {t}",
+            p.user_name
+        );
+    }
+    // The per-user rule still holds from this address: two wrong passwords for one user
+    // since that user's last sign-in lock that user from it.
+    let p = &users[1];
+    for _ in 0..2 {
+        let (status, e) = sign_in(p, "wrong").await;
+        assert_eq!(
+            (status, e["error_codes"][0].clone()),
+            (400, json!(50126)),
+            "{e}"
+        );
+    }
+    let (status, e) = sign_in(p, &p.user_password).await;
+    assert_eq!(
+        (status, e["error_codes"][0].clone()),
+        (400, json!(50053)),
+        "{e}"
+    );
+}
+
+#[tokio::test]
 async fn claims_mode_skips_signatures_and_off_mode_takes_any_bearer() {
     let s = TestServer::start_with(Settings {
         auth: AuthMode::Claims,

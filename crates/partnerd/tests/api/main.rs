@@ -4,6 +4,7 @@
 //! are pinned by insta snapshots in `snapshots/`.
 
 mod authentication;
+mod connections;
 mod customers;
 mod failures;
 mod flows;

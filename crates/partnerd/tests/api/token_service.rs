@@ -600,3 +600,36 @@ async fn jwks_publishes_the_signing_keys() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Token service: secret checks under load
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn concurrent_secret_checks_each_get_their_own_answer() {
+    // More checks at once than the server runs (one per core), right and wrong secrets
+    // interleaved: they take turns with the same reused argon2 memory, and each must still be
+    // judged on its own secret.
+    let server = TestServer::start().await;
+    let p = &server.partner;
+    let mut checks = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let right = i % 2 == 0;
+        let mut form = cc_form(p, Ep::V2);
+        if !right {
+            set(&mut form, "client_secret", &format!("wrong-secret-{i}"));
+        }
+        let request = server
+            .request(Method::POST, &Ep::V2.path(&p.tenant_id))
+            .form(&form);
+        checks.spawn(async move { (right, request.send().await.unwrap()) });
+    }
+    while let Some(check) = checks.join_next().await {
+        let (right, r) = check.unwrap();
+        if right {
+            assert_token(r, Ep::V2).await;
+        } else {
+            assert_entra(r, 401, "invalid_client", 7000215).await;
+        }
+    }
+}
