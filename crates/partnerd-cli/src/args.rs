@@ -139,10 +139,12 @@ pub struct AuthArgs {
     /// Lifetime of refresh tokens, in seconds.
     #[arg(long, default_value_t = 90 * 86_400, value_parser = clap::value_parser!(i64).range(60..))]
     pub refresh_token_lifetime: i64,
-    /// Failed passwords of one user, within the window, that lock the user (0 = never).
+    /// Failed passwords for one user from one address, within the window, that lock that user
+    /// out from that address (other addresses keep signing in; 0 = never).
     #[arg(long, default_value_t = 10)]
     pub lockout_threshold: u32,
-    /// Failed passwords from one address, within the window, that lock the address (0 = never).
+    /// Failed passwords from one address across any users, within the window, after which its
+    /// attempts are slowed down (no user is locked by it; 0 = never).
     #[arg(long, default_value_t = 100)]
     pub lockout_source_threshold: u32,
     /// The lockout window and lock duration, in seconds.

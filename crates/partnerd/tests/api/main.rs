@@ -8,6 +8,7 @@ mod connections;
 mod customers;
 mod failures;
 mod flows;
+mod fuzz;
 mod idempotency;
 mod media;
 mod openapi;
