@@ -18,6 +18,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, V
 use serde_json::{Map, Value};
 
 use crate::names;
+use crate::strict::Strict;
 
 /// Why a body could not be decoded, with the path of the offending property.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,10 +210,10 @@ pub fn decode_value<T: DeserializeOwned>(value: Value) -> Result<T, DecodeError>
     let value = normalise(value);
     // Tracking the path costs on every value; most bodies are valid, so decode without it
     // first and only retrace the way to the offending property when decoding fails.
-    if let Ok(decoded) = T::deserialize(&value) {
+    if let Ok(decoded) = T::deserialize(Strict(&value)) {
         return Ok(decoded);
     }
-    serde_path_to_error::deserialize(&value).map_err(|e| {
+    serde_path_to_error::deserialize(Strict(&value)).map_err(|e| {
         let path = e.path().to_string();
         DecodeError {
             path: if path == "." { String::new() } else { path },

@@ -23,6 +23,7 @@ pub mod form;
 pub mod names;
 pub mod relationship;
 pub mod resource;
+mod strict;
 pub mod xml;
 
 pub use collection::ResourceCollection;

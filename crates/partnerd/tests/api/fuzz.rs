@@ -316,8 +316,7 @@ const JWT_ERRORS: &[&str] = &[
 fn documented_jwt_error(e: &str) -> Result<(), TestCaseError> {
     prop_assert!(
         JWT_ERRORS.iter().any(|known| e.starts_with(known)),
-        "undocumented JWT error: {}",
-        e
+        "undocumented JWT error: {e}"
     );
     Ok(())
 }
