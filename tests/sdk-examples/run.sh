@@ -10,7 +10,7 @@ export PC_BASE_URL="http://127.0.0.1:$PORT" PC_TENANT=$(field tenantId) PC_CLIEN
 export PC_CLIENT_SECRET=$(field clientSecret) PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword)
 TOKEN=$("$BIN" token --database "$DB" --tenant "$PC_TENANT" --user)
 export PC_CUSTOMER_ID=$(curl -fsS "$PC_BASE_URL/v1/customers" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{
-  "companyProfile":{"domain":"sdkexamples.onmicrosoft.com"},
+  "companyProfile":{"domain":"sdkexamplescustomer.onmicrosoft.com"},
   "billingProfile":{"email":"ada@contoso.com","culture":"en-US","language":"en","companyName":"Contoso",
   "defaultAddress":{"country":"US","city":"Redmond","state":"WA","addressLine1":"One Microsoft Way","postalCode":"98052"}}}' \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
