@@ -60,7 +60,12 @@ pub fn generate_key() -> Result<SigningKeyRecord, String> {
     let der = RsaPublicKey::from(&private)
         .to_public_key_der()
         .map_err(|e| e.to_string())?;
-    let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(der.as_bytes())[..20]);
+    // Hex rather than base64url: a `kid` starting with `-` would read as a flag in
+    // `partnerd keys retire KID`.
+    let kid: String = Sha256::digest(der.as_bytes())[..20]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let created_at = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -183,5 +188,15 @@ impl KeyRing {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn kids_are_hex_so_no_command_line_reads_them_as_flags() {
+        let key = super::generate_key().unwrap();
+        assert_eq!(key.kid.len(), 40);
+        assert!(key.kid.bytes().all(|b| b.is_ascii_hexdigit()), "{}", key.kid);
     }
 }
