@@ -197,6 +197,10 @@ mod tests {
     fn kids_are_hex_so_no_command_line_reads_them_as_flags() {
         let key = super::generate_key().unwrap();
         assert_eq!(key.kid.len(), 40);
-        assert!(key.kid.bytes().all(|b| b.is_ascii_hexdigit()), "{}", key.kid);
+        assert!(
+            key.kid.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{}",
+            key.kid
+        );
     }
 }
