@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 cargo build --quiet -p partnerd-cli
 DB="sqlite://$WORK/partnerd.db"
 ADMIN_TOKEN=cli-admin
-start_partnerd "CLI Test" "$DB" --admin-token "$ADMIN_TOKEN"
+start_partnerd "Northwind CLI Partner" "$DB" --admin-token "$ADMIN_TOKEN"
 export PC_BASE_URL="http://127.0.0.1:$PORT" PC_TENANT=$(field tenantId) PC_CLIENT_ID=$(field clientId)
 export PC_CLIENT_SECRET=$(field clientSecret)
 # Keep the user's own profile file out of the test.
