@@ -95,6 +95,11 @@ pub struct OpsArgs {
     /// Fault rules to load at start: a JSON file, `{"rules": [...]}` or `[...]`.
     #[arg(long)]
     pub faults: Option<PathBuf>,
+    /// The contract of POST /v1/validations/address: current (200 with the validation's
+    /// findings) or legacy (the pre-2021 one: 200 with no body when valid, else 400/2007),
+    /// which PowerShell 3.0.11's New-PartnerCustomer still expects.
+    #[arg(long, default_value = "current", value_parser = parse_address_validation)]
+    pub address_validation: partnerd::config::AddressValidation,
     /// This node's name: a node restarted after a crash under the same name releases the
     /// idempotency leases its dead process held on a shared (PostgreSQL) database, so retries
     /// need not wait for them to lapse. Default: HOST:PORT of the first --listen.
@@ -173,6 +178,15 @@ impl AuthArgs {
             idempotency_secs: self.idempotency_ttl,
             ..Settings::default()
         }
+    }
+}
+
+/// `--address-validation`: current or legacy.
+pub fn parse_address_validation(s: &str) -> Result<partnerd::config::AddressValidation, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "current" => Ok(partnerd::config::AddressValidation::Current),
+        "legacy" => Ok(partnerd::config::AddressValidation::Legacy),
+        _ => Err(format!("'{s}' is not current or legacy")),
     }
 }
 

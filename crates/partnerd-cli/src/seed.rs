@@ -54,7 +54,7 @@ const PLACES: &[Place] = &[
     (
         "MX",
         "Monterrey",
-        Some("NL"),
+        Some("NLE"),
         "Av. Constitución 444",
         "64000",
         "es-MX",

@@ -24,6 +24,7 @@ pub mod names;
 pub mod relationship;
 pub mod resource;
 mod strict;
+pub mod validation;
 pub mod xml;
 
 pub use collection::ResourceCollection;
@@ -37,4 +38,5 @@ pub use filter::{CustomerFilter, CustomerSearchField, FilterError, RelationshipF
 pub use form::from_form;
 pub use relationship::PartnerRelationship;
 pub use resource::{KeyValuePair, Link, ResourceAttributes, ResourceLinks};
+pub use validation::{AddressValidationResponse, AddressValidationStatus, CountryValidationRules};
 pub use xml::{from_xml, to_xml};

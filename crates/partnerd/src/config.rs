@@ -75,6 +75,8 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// Limits on connections and slow clients.
     pub connections: ConnectionLimits,
+    /// Which address-validation contract to answer with.
+    pub address_validation: AddressValidation,
     /// This node's name, kept with its idempotency leases so that, restarted after a crash
     /// under the same name, it releases what its dead process held.
     pub node: String,
@@ -120,6 +122,17 @@ impl Default for Settings {
             admin_token: None,
             connections: ConnectionLimits::default(),
             node: "partnerd".to_owned(),
+            address_validation: AddressValidation::Current,
         }
     }
+}
+
+/// The contract of `POST /v1/validations/address`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressValidation {
+    /// Today's: 200 with `{originalAddress, suggestedAddresses, status, validationMessage}`.
+    Current,
+    /// Before 2021: 200 with an empty body when valid, else 400/2007 (what PowerShell
+    /// 3.0.11's `New-PartnerCustomer` still expects).
+    Legacy,
 }

@@ -5,10 +5,12 @@
 
 pub mod customers;
 pub mod domains;
+pub mod markets;
 pub mod openapi;
 pub mod profiles;
 pub mod relationships;
 pub mod route;
+pub mod validations;
 
 pub use route::Route;
 
@@ -20,6 +22,8 @@ pub fn operations() -> Vec<Route> {
         profiles::routes(),
         relationships::routes(),
         domains::routes(),
+        markets::routes(),
+        validations::routes(),
         crate::control::routes(),
     ]
     .into_iter()

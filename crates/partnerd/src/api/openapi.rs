@@ -38,6 +38,16 @@ pub enum Body {
     BillingProfile,
     /// A company profile.
     CompanyProfile,
+    /// A postal address.
+    Address,
+    /// A country's validation rules.
+    CountryValidationRules,
+    /// The answer of address validation.
+    AddressValidation,
+    /// An address-validation fixture.
+    AddressFixture,
+    /// Every address-validation fixture.
+    AddressFixtures,
     /// A page of customers.
     CustomerPage,
     /// A page of partner relationships.
@@ -88,6 +98,13 @@ fn schema(gen: &mut SchemaGenerator, body: Body) -> Value {
         Body::Customer => gen.subschema_for::<Customer>(),
         Body::BillingProfile => gen.subschema_for::<CustomerBillingProfile>(),
         Body::CompanyProfile => gen.subschema_for::<CustomerCompanyProfile>(),
+        Body::Address => gen.subschema_for::<partnerd_wire::Address>(),
+        Body::CountryValidationRules => {
+            gen.subschema_for::<partnerd_wire::CountryValidationRules>()
+        }
+        Body::AddressValidation => gen.subschema_for::<partnerd_wire::AddressValidationResponse>(),
+        Body::AddressFixture => gen.subschema_for::<crate::ops::fixtures::AddressFixture>(),
+        Body::AddressFixtures => gen.subschema_for::<Vec<crate::ops::fixtures::AddressFixture>>(),
         Body::CustomerPage => gen.subschema_for::<ResourceCollection<Customer>>(),
         Body::RelationshipPage => gen.subschema_for::<ResourceCollection<PartnerRelationship>>(),
         Body::Boolean => gen.subschema_for::<bool>(),

@@ -13,10 +13,12 @@ use subtle::ConstantTimeEq;
 
 use crate::api::openapi::{Access, Body};
 use crate::api::Route;
+use crate::http::body::WireBody;
 use crate::http::caller::bearer_token;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::params::Segment;
 use crate::ops::faults::FaultRule;
+use crate::ops::fixtures::AddressFixture;
 use crate::ops::journal::{JournalEntry, JournalQuery};
 use crate::state::AppState;
 
@@ -160,6 +162,35 @@ pub async fn openapi(_: Admin) -> Json<serde_json::Value> {
     Json(crate::api::openapi_document())
 }
 
+/// `GET /_partnerd/address-fixtures`: every arranged address-validation answer.
+pub async fn list_address_fixtures(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Json<Vec<AddressFixture>> {
+    Json(state.ops.address_fixtures.list())
+}
+
+/// `POST /_partnerd/address-fixtures`: arranges the answer for one address.
+pub async fn add_address_fixture(
+    State(state): State<AppState>,
+    _: Admin,
+    WireBody(fixture): WireBody<AddressFixture>,
+) -> ApiResult<Response> {
+    if state.ops.address_fixtures.put(fixture.clone()) {
+        Ok((StatusCode::CREATED, Json(fixture)).into_response())
+    } else {
+        Err(ApiError::malformed(
+            "There are too many address fixtures; remove them first.",
+        ))
+    }
+}
+
+/// `DELETE /_partnerd/address-fixtures`: removes every arranged answer.
+pub async fn clear_address_fixtures(State(state): State<AppState>, _: Admin) -> StatusCode {
+    state.ops.address_fixtures.clear();
+    StatusCode::NO_CONTENT
+}
+
 /// The control plane's operations.
 pub fn routes() -> Vec<Route> {
     use Access::{Admin, Open};
@@ -198,6 +229,31 @@ pub fn routes() -> Vec<Route> {
             .summary("Removes one fault-injection rule.")
             .access(Admin)
             .answers(204, None),
+        Route::get(
+            "/_partnerd/address-fixtures",
+            "listAddressFixtures",
+            list_address_fixtures,
+        )
+        .summary("The arranged address-validation answers.")
+        .access(Admin)
+        .answers(200, Some(Body::AddressFixtures)),
+        Route::post(
+            "/_partnerd/address-fixtures",
+            "addAddressFixture",
+            add_address_fixture,
+        )
+        .summary("Arranges the answer of address validation for one address (matched on line 1, city, state, postal code and country, ignoring case).")
+        .access(Admin)
+        .takes(Body::AddressFixture)
+        .answers(201, Some(Body::AddressFixture)),
+        Route::delete(
+            "/_partnerd/address-fixtures",
+            "clearAddressFixtures",
+            clear_address_fixtures,
+        )
+        .summary("Removes every arranged address-validation answer.")
+        .access(Admin)
+        .answers(204, None),
         Route::post(
             "/_partnerd/partners/{tenant}/reset",
             "resetPartner",

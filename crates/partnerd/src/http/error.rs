@@ -211,6 +211,22 @@ impl ApiError {
         )
     }
 
+    /// 404/600040: no market rules for this country code (`UK` rather than `GB`); the text
+    /// is the one Partner Center answers with.
+    pub fn no_country_rules(code: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            600040,
+            format!("No validation rules were found for the country/region {code}"),
+        )
+    }
+
+    /// 400/2007: the pre-2021 address validation's refusal (`--address-validation legacy`),
+    /// whose description is the JSON text PowerShell 3.0.11 parses.
+    pub fn legacy_address_invalid(description: String) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, 2007, description)
+    }
+
     /// 408/990008: the request body stalled past the body timeout.
     pub fn body_timeout() -> Self {
         Self::new(

@@ -175,9 +175,11 @@ pub async fn idempotency_layer(
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(str::to_owned);
-    let (Some(request_id), true, true) =
-        (request_id, writes, request.uri().path().starts_with("/v1/"))
-    else {
+    // Address validation writes nothing: its retries need no replay, and a reused request id
+    // is no conflict there.
+    let path = request.uri().path();
+    let applies = path.starts_with("/v1/") && path != "/v1/validations/address";
+    let (Some(request_id), true, true) = (request_id, writes, applies) else {
         return next.run(request).await;
     };
     let (mut parts, body) = request.into_parts();

@@ -7,6 +7,7 @@
 //! into requests, so they can be tested without a server.
 
 pub mod faults;
+pub mod fixtures;
 pub mod journal;
 pub mod metrics;
 pub mod redact;
@@ -26,6 +27,8 @@ pub struct Ops {
     pub throttle: Option<throttle::Throttle>,
     /// Fault-injection rules.
     pub faults: faults::Faults,
+    /// Address-validation fixtures.
+    pub address_fixtures: fixtures::AddressFixtures,
     /// The bearer token of the control plane.
     pub admin_token: String,
     routes: Mutex<HashSet<&'static str>>,
@@ -43,6 +46,7 @@ impl Ops {
             journal: journal::Journal::new(journal_capacity),
             throttle,
             faults: faults::Faults::default(),
+            address_fixtures: fixtures::AddressFixtures::default(),
             admin_token,
             routes: Mutex::new(HashSet::new()),
         }

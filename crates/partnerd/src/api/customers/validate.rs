@@ -14,6 +14,7 @@ use partnerd_store::BillingProfile;
 use partnerd_wire::{Address, Customer, CustomerBillingProfile, CustomerCompanyProfile};
 
 use super::rules;
+use crate::api::markets::markets;
 use crate::http::error::{ApiError, Violation};
 
 /// A property path, formatted only if a violation needs it (most bodies are valid).
@@ -195,16 +196,19 @@ fn check_address(c: &mut Checker, path: &str, address: &Option<Address>) -> Opti
     let country = c
         .required(p("country"), &a.country, 2)
         .map(|s| s.to_ascii_uppercase());
-    let country = match country {
-        Some(code) if rules::is_country(&code) => Some(code),
-        Some(code) => {
+    // The market table decides which countries exist and what their addresses need, as it
+    // does for address validation and `countryvalidationrules`, so the three never disagree.
+    let market = country.as_deref().and_then(|code| markets().get(code));
+    let country = match (country, market) {
+        (Some(code), Some(_)) => Some(code),
+        (Some(code), None) => {
             c.fail(
                 p("country"),
-                format!("'{code}' is not an ISO 3166 alpha-2 country code"),
+                format!("'{code}' is not the ISO 3166 alpha-2 code of a country Partner Center sells in"),
             );
             None
         }
-        None => None,
+        (None, _) => None,
     };
     let city = c.required(p("city"), &a.city, 100);
     let line1 = c.required(p("addressLine1"), &a.address_line1, 200);
@@ -217,28 +221,36 @@ fn check_address(c: &mut Checker, path: &str, address: &Option<Address>) -> Opti
     let phone = c.optional(p("phoneNumber"), &a.phone_number, 1, 30);
     let mut state = c.optional(p("state"), &a.state, 1, 50);
     let region = c.optional(p("region"), &a.region, 1, 50);
-    if let Some(country) = &country {
-        if rules::state_required(country)
+    if let (Some(country), Some(market)) = (&country, market) {
+        if market.rules.is_state_required
             && state.is_none()
             && a.state.as_deref().is_none_or(|s| s.trim().is_empty())
         {
             c.fail(p("state"), format!("is required for {country} addresses"));
         }
-        if country == "US" {
-            if region.is_some() {
-                c.fail(
-                    p("region"),
-                    "must not be set on a US address (StateInvalid)",
-                );
-            }
+        if country == "US" && region.is_some() {
+            c.fail(
+                p("region"),
+                "must not be set on a US address (StateInvalid)",
+            );
+        }
+        if market.rules.is_state_required {
             if let Some(s) = state.as_mut() {
                 *s = s.to_ascii_uppercase();
-                if !rules::is_us_state(s) {
+                if !market.admits_state(s) {
                     c.fail(
                         p("state"),
-                        format!("'{s}' is not a US state code (StateInvalid)"),
+                        format!("'{s}' is not a state of {country} (StateInvalid)"),
                     );
                 }
+            }
+        }
+        if let Some(code) = &postal {
+            if !market.admits_postal_code(code) {
+                c.fail(
+                    p("postalCode"),
+                    format!("'{code}' is not a postal code of {country}"),
+                );
             }
         }
     }
