@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Drives the client CLI (`partnerd customers|billing|domains|seed`) against a started partnerd
+# Drives the client CLI (`partnerd customers|billing|domains|addresses|seed`) against a started partnerd
 # and checks its output and its exit codes; and the store commands' output a script reads
 # (`keys list`, `export --output`).
 set -euo pipefail
@@ -71,6 +71,20 @@ expect 0 domains check clitable
 [[ "$OUT" == "clitable.onmicrosoft.com: taken" ]] || fail "domains check of a bare name: $OUT"
 expect 0 customers delete "$TABLE_ID"
 expect 3 domains check clitable
+
+# Address validation: the verdict is the exit code, the suggestion is printed.
+expect 0 addresses validate --country US --city Redmond --state wa --address-line1 "1 Microsoft Way" --postal-code 98052
+[[ "$OUT" == VerifiedShippable* ]] || fail "addresses validate: $OUT"
+expect 0 addresses validate --country US --city Redmond --state WA --address-line1 "Microsoft Way" --postal-code 98052 --json
+[[ $(json 'd["status"] + "|" + d["suggestedAddresses"][0]["addressLine1"]') == "StreetPartial|1 Microsoft Way" ]] || fail "street partial: $OUT"
+expect 6 addresses validate --country US --city Redmond --state WA --address-line1 "1 Microsoft Way" --postal-code 980
+[[ "$OUT" == None:*postalCode* ]] || fail "an invalid address: $OUT"
+expect 0 addresses rules pt --json
+[[ $(json 'd["postalCodeRegex"]') == '^\d{4}(-\d{3})?$' ]] || fail "PT rules: $OUT"
+expect 0 addresses rules US
+grep -q "WA" <<<"$OUT" || fail "US rules table: $OUT"
+expect 3 addresses rules UK
+grep -q "No validation rules were found for the country/region UK" "$WORK/err" || fail "UK: $(cat "$WORK/err")"
 
 expect 0 customers get "$ID"
 grep -q "$ID" <<<"$OUT" || fail "get: $OUT"

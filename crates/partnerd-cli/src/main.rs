@@ -25,7 +25,9 @@ use clap::{Parser, Subcommand};
 use partnerd::auth::cloud::Cloud;
 
 use crate::args::{parse_cloud, AuthArgs, Database, OpsArgs, TlsArgs};
-use crate::client::{BillingCommand, Connection, CustomersCommand, DomainsCommand};
+use crate::client::{
+    AddressesCommand, BillingCommand, Connection, CustomersCommand, DomainsCommand,
+};
 use crate::error::CliError;
 use crate::keys::KeysCommand;
 use crate::partner::PartnerCommand;
@@ -130,6 +132,13 @@ enum Command {
         #[command(subcommand)]
         command: DomainsCommand,
     },
+    /// Client: validate an address, or read a country's rules.
+    Addresses {
+        #[command(flatten)]
+        connection: Connection,
+        #[command(subcommand)]
+        command: AddressesCommand,
+    },
     /// Client: create realistic customers (varied countries, valid addresses) through the API.
     Seed {
         #[command(flatten)]
@@ -184,6 +193,13 @@ async fn run(command: Command) -> Result<ExitCode, CliError> {
         } => {
             let (api, out) = connection.connect()?;
             return client::domains::run(&api, &out, command).await;
+        }
+        Command::Addresses {
+            connection,
+            command,
+        } => {
+            let (api, out) = connection.connect()?;
+            return client::addresses::run(&api, &out, command).await;
         }
         Command::Seed {
             connection,

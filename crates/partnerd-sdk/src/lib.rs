@@ -31,6 +31,7 @@ mod auth;
 mod error;
 mod operations;
 mod transport;
+mod validations;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,6 +49,7 @@ pub use partnerd_wire::{
     CustomerSearchField, PartnerRelationship, ResourceCollection,
 };
 pub use transport::{RetryEvent, RetryHook, RetryPolicy};
+pub use validations::{CountryValidationRulesOperations, ValidationsOperations};
 
 /// A Partner Center cloud: the API and token-service addresses to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -154,6 +156,19 @@ impl PartnerCenter {
     /// The partner's own relationships (`/v1/relationships`).
     pub fn relationships(&self) -> RelationshipsOperations {
         RelationshipsOperations::new(self.clone())
+    }
+
+    /// Address validation (`/v1/validations`).
+    pub fn validations(&self) -> ValidationsOperations {
+        ValidationsOperations::new(self.clone())
+    }
+
+    /// A country's rules (`/v1/countryvalidationrules/{iso2}`), by ISO 3166-1 alpha-2 code.
+    pub fn country_validation_rules(
+        &self,
+        country: impl Into<String>,
+    ) -> CountryValidationRulesOperations {
+        CountryValidationRulesOperations::new(self.clone(), country.into())
     }
 }
 

@@ -137,6 +137,16 @@ pub(crate) fn full_fault() -> ApiFault {
     )
 }
 
+/// An address-validation answer with every property set.
+pub(crate) fn full_validation() -> crate::AddressValidationResponse {
+    crate::AddressValidationResponse {
+        original_address: full_address("original"),
+        suggested_addresses: vec![full_address("first"), full_address("second")],
+        status: crate::AddressValidationStatus::Multiple,
+        validation_message: Some("Choose one.".into()),
+    }
+}
+
 /// Every fully populated value above, serialized.
 pub(crate) fn all_serialized() -> Vec<serde_json::Value> {
     let values = [
@@ -144,6 +154,7 @@ pub(crate) fn all_serialized() -> Vec<serde_json::Value> {
         serde_json::to_value(full_customer()),
         serde_json::to_value(full_relationship()),
         serde_json::to_value(full_fault()),
+        serde_json::to_value(full_validation()),
     ];
     values
         .into_iter()

@@ -66,6 +66,10 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "mpnId",
     "field",
     "operator",
+    "originalAddress",
+    "suggestedAddresses",
+    "status",
+    "validationMessage",
 ];
 
 /// Properties whose value is an array. The text formats need this list: XML reads one of these
@@ -73,7 +77,13 @@ pub const PROPERTY_NAMES: &[&str] = &[
 /// property is never an array, and an unknown element is one only when it has two or more
 /// same-named children that are not named after a property; so a known object holding a
 /// property twice reads as that, not as an array.
-pub const ARRAY_PROPERTIES: &[&str] = &["items", "customDomains", "headers", "data"];
+pub const ARRAY_PROPERTIES: &[&str] = &[
+    "items",
+    "customDomains",
+    "headers",
+    "data",
+    "suggestedAddresses",
+];
 
 /// Properties whose value is a boolean. XML and form bodies carry every value as text; the
 /// text of one of these properties is read as a boolean (`true`/`false` in any casing, `1`/`0`).
@@ -122,6 +132,7 @@ pub const OPTIONAL_TEXT_PROPERTIES: &[&str] = &[
     "location",
     "mpnId",
     "source",
+    "validationMessage",
 ];
 
 /// Whether `name`, in any casing, is one of `list`.
@@ -204,6 +215,7 @@ mod tests {
             && serde_json::from_value::<Customer>(values[1].clone()).is_ok()
             && serde_json::from_value::<PartnerRelationship>(values[2].clone()).is_ok()
             && serde_json::from_value::<ApiFault>(values[3].clone()).is_ok()
+            && serde_json::from_value::<crate::AddressValidationResponse>(values[4].clone()).is_ok()
     }
 
     /// The tree without its text properties named in `names`, at any depth.
@@ -223,7 +235,7 @@ mod tests {
     #[test]
     fn optional_text_properties_are_exactly_the_optional_ones() {
         // Enums are text on the wire but not text properties: an empty one is a bad member.
-        const ENUMS: &[&str] = &["relationshipToPartner", "relationshipType"];
+        const ENUMS: &[&str] = &["relationshipToPartner", "relationshipType", "status"];
         let values = crate::fixtures::all_serialized();
         assert!(all_decode(&values), "the fixtures decode");
         for name in OPTIONAL_TEXT_PROPERTIES {

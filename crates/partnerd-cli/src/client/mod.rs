@@ -1,4 +1,4 @@
-//! The client half of the command line: `customers`, `billing` and `domains` talk to any
+//! The client half of the command line: `customers`, `billing`, `domains` and `addresses` talk to any
 //! Partner Center endpoint (partnerd or the real service) through the Rust SDK.
 //!
 //! Each command group has its module; they share the connection settings (`connection`), the
@@ -6,12 +6,14 @@
 //! codes in [`crate::error`].
 
 pub mod address;
+pub mod addresses;
 pub mod billing;
 pub mod connection;
 pub mod customers;
 pub mod domains;
 pub mod output;
 
+pub use addresses::AddressesCommand;
 pub use billing::BillingCommand;
 pub use connection::Connection;
 pub use customers::CustomersCommand;

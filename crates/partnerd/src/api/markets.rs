@@ -46,9 +46,10 @@ impl Market {
 
     /// Whether `postal_code` matches the country's pattern; true where it has none.
     pub fn admits_postal_code(&self, postal_code: &str) -> bool {
+        // Postal codes are compared in upper case: `sw1a 1aa` is the same code as `SW1A 1AA`.
         self.postal_code
             .as_ref()
-            .is_none_or(|re| re.is_match(postal_code.trim()))
+            .is_none_or(|re| re.is_match(&postal_code.trim().to_ascii_uppercase()))
     }
 }
 

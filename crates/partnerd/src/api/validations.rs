@@ -2,9 +2,10 @@
 //! same table customer create and billing-profile update check addresses against), unless a
 //! control-plane fixture was arranged for the address. It writes nothing.
 //!
-//! The rules, first match wins: a country without a market is `NotValidated`; a required
-//! city, postal code or state that is missing, a postal code off the country's pattern or a
-//! state off its list is `None`, with a message naming the properties; a first address line
+//! The rules, first match wins: a country without a market is `NotValidated`; a missing first
+//! address line, city or postal code (create requires all three everywhere), a missing state
+//! where the country requires one, a postal code off the country's pattern or a state off its
+//! list is `None`, with a message naming the properties; a first address line
 //! without a number is `StreetPartial`, suggesting the line with a building number; anything
 //! else is `VerifiedShippable`, suggesting the address as normalised (trimmed, state and
 //! country upper case: partnerd invents no ZIP+4). With `--address-validation legacy` the
@@ -68,14 +69,15 @@ pub fn validate(address: &Address) -> AddressValidationResponse {
     if text(&address.address_line1).is_empty() {
         wrong.push("addressLine1 is required");
     }
-    if rules.is_city_required && text(&address.city).is_empty() {
+    // Customer create requires a city and a postal code in every country (the contract), so
+    // validation does too, whatever the country's own rules say: an address validation calls
+    // valid is one create accepts.
+    if text(&address.city).is_empty() {
         wrong.push("city is required");
     }
     let postal_code = text(&address.postal_code);
     if postal_code.is_empty() {
-        if rules.is_postal_code_required {
-            wrong.push("postalCode is required");
-        }
+        wrong.push("postalCode is required");
     } else if !market.admits_postal_code(postal_code) {
         wrong.push("postalCode is not a postal code of the country");
     }
@@ -114,7 +116,20 @@ pub fn validate(address: &Address) -> AddressValidationResponse {
 /// The pre-2021 refusal's description: the JSON text PowerShell 3.0.11 parses, with the
 /// corrected address in snake case.
 fn legacy_refusal(checked: &AddressValidationResponse) -> ApiError {
+    // The description is cut at 1,024 characters like every fault's: each field is kept short
+    // enough that the JSON text stays whole and PowerShell can parse it.
+    let short = |v: Option<String>| v.map(|t| t.chars().take(80).collect::<String>());
     let a = normalised(&checked.original_address);
+    let a = Address {
+        address_line1: short(a.address_line1),
+        address_line2: short(a.address_line2),
+        address_line3: short(a.address_line3),
+        city: short(a.city),
+        state: short(a.state),
+        postal_code: short(a.postal_code),
+        country: short(a.country),
+        ..a
+    };
     let description = serde_json::json!({
         "code": "60071",
         "description": format!(

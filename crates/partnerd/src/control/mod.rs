@@ -1,5 +1,5 @@
 //! The control plane under `/_partnerd/`: health, readiness, metrics, the request journal,
-//! fault rules and partner reset. Everything but health and readiness needs the admin token
+//! fault rules, address-validation fixtures and partner reset. Everything but health and readiness needs the admin token
 //! (`Authorization: Bearer <token>`).
 
 use axum::extract::{FromRequestParts, Query, State};

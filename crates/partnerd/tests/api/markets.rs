@@ -92,6 +92,18 @@ async fn addresses_are_validated_by_the_rules() {
         message.contains("postalCode") && message.contains("state"),
         "{message}"
     );
+    // Postal codes compare in upper case; city and postal code are required everywhere, as
+    // create requires them.
+    let london = json!({"addressLine1": "1 Fleet Street", "city": "London",
+                        "postalCode": "ec4y 1aa", "country": "gb"});
+    let (_, v) = validate(&s, &london).await;
+    assert_eq!(v["status"], "VerifiedShippable", "{v}");
+    let (_, v) = validate(
+        &s,
+        &json!({"addressLine1": "1 Queen's Road", "country": "HK"}),
+    )
+    .await;
+    assert_eq!(v["status"], "None", "{v}");
     let (_, v) = validate(
         &s,
         &json!({"addressLine1": "1 A St", "city": "X", "country": "UK"}),
@@ -160,7 +172,7 @@ async fn fixtures_arrange_the_other_statuses() {
     suggestion["postalCode"] = json!("98052-6399");
     let r = s
         .admin(Method::POST, "/_partnerd/address-fixtures")
-        .json(&json!({"address": address, "status": "InteractionRequired",
+        .json(&json!({"Address": address, "STATUS": "InteractionRequired",
             "suggestedAddresses": [suggestion], "validationMessage": "Confirm the ZIP+4."}))
         .send()
         .await
@@ -215,6 +227,18 @@ async fn the_legacy_contract_for_powershell() {
     let inner: Value = serde_json::from_str(f["description"].as_str().unwrap()).unwrap();
     assert_eq!(inner["code"], "60071");
     assert_eq!(inner["corrected_address"]["postal_code"], "980");
+    // However long the address, the description stays whole JSON.
+    wrong["addressLine1"] = json!("9".repeat(900));
+    wrong["city"] = json!("C".repeat(900));
+    let r = s
+        .authed(Method::POST, "/v1/validations/address", &t)
+        .json(&wrong)
+        .send()
+        .await
+        .unwrap();
+    let f = assert_fault(r, 400, 2007).await;
+    let inner: Value = serde_json::from_str(f["description"].as_str().unwrap()).unwrap();
+    assert_eq!(inner["code"], "60071");
 }
 
 /// Every country of the table with its rules: a postal code drawn from its pattern and a state
