@@ -123,5 +123,6 @@ where
     T: serde::de::DeserializeOwned,
 {
     let raw = serde_json::Value::deserialize(d)?;
-    Ok(serde_json::from_value(raw).ok())
+    // Read as every body is: an array is no object here either.
+    Ok(T::deserialize(crate::strict::Strict(&raw)).ok())
 }

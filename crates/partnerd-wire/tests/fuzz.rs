@@ -976,6 +976,9 @@ mod regressions {
                 String::from_utf8_lossy(body)
             );
         }
+        // Read-only properties that are arrays are ignored like any unreadable read-only one.
+        let read_only = decode_json::<Customer>(br#"{"attributes": [""]}"#).unwrap();
+        assert_eq!(read_only.attributes, None);
         let nested = br#"{"companyProfile": ["a.onmicrosoft.com"]}"#;
         let e = decode_json::<Customer>(nested).expect_err("a nested array is no profile");
         assert_eq!(e.path, "companyProfile");
