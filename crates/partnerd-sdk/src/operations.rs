@@ -2,8 +2,8 @@
 
 use futures_util::stream::{self, Stream, TryStreamExt};
 use partnerd_wire::{
-    Customer, CustomerBillingProfile, CustomerCompanyProfile, CustomerFilter, PartnerRelationship,
-    ResourceCollection,
+    Customer, CustomerBillingProfile, CustomerCompanyProfile, CustomerFilter, ManagedService,
+    PartnerRelationship, ResourceCollection,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -286,6 +286,24 @@ impl CustomerOperations {
         CustomerRelationshipOperations {
             customer: self.clone(),
         }
+    }
+
+    /// The customer's services the caller administers (app+user token).
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let id = client.customers().create(&new_customer("contoso.onmicrosoft.com")).await?.id.unwrap();
+    /// let services = client.customers().by_id(&id).managed_services().await?;
+    /// assert!(services.items.iter().any(|s| s.id == "Exchange"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn managed_services(&self) -> Result<ResourceCollection<ManagedService>> {
+        self.client
+            .execute_json(&Call::new(Method::GET, self.path("/managedservices")))
+            .await
     }
 }
 

@@ -20,6 +20,7 @@ pub mod filter;
 #[cfg(test)]
 mod fixtures;
 pub mod form;
+pub mod managed;
 pub mod names;
 pub mod relationship;
 pub mod resource;
@@ -36,6 +37,7 @@ pub use enums::{CustomerPartnerRelationship, PartnerRelationshipType};
 pub use fault::ApiFault;
 pub use filter::{CustomerFilter, CustomerSearchField, FilterError, RelationshipFilter};
 pub use form::from_form;
+pub use managed::{ManagedService, ManagedServiceLinks};
 pub use relationship::PartnerRelationship;
 pub use resource::{KeyValuePair, Link, ResourceAttributes, ResourceLinks};
 pub use validation::{AddressValidationResponse, AddressValidationStatus, CountryValidationRules};

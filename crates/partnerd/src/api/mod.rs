@@ -5,6 +5,7 @@
 
 pub mod customers;
 pub mod domains;
+pub mod managed_services;
 pub mod markets;
 pub mod openapi;
 pub mod profiles;
@@ -22,6 +23,7 @@ pub fn operations() -> Vec<Route> {
         profiles::routes(),
         relationships::routes(),
         domains::routes(),
+        managed_services::routes(),
         markets::routes(),
         validations::routes(),
         crate::control::routes(),

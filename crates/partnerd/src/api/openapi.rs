@@ -38,6 +38,8 @@ pub enum Body {
     BillingProfile,
     /// A company profile.
     CompanyProfile,
+    /// A page of managed services.
+    ManagedServicePage,
     /// A postal address.
     Address,
     /// A country's validation rules.
@@ -99,6 +101,9 @@ fn schema(gen: &mut SchemaGenerator, body: Body) -> Value {
         Body::BillingProfile => gen.subschema_for::<CustomerBillingProfile>(),
         Body::CompanyProfile => gen.subschema_for::<CustomerCompanyProfile>(),
         Body::Address => gen.subschema_for::<partnerd_wire::Address>(),
+        Body::ManagedServicePage => {
+            gen.subschema_for::<ResourceCollection<partnerd_wire::ManagedService>>()
+        }
         Body::CountryValidationRules => {
             gen.subschema_for::<partnerd_wire::CountryValidationRules>()
         }
