@@ -2,8 +2,8 @@
 
 use futures_util::stream::{self, Stream, TryStreamExt};
 use partnerd_wire::{
-    Customer, CustomerBillingProfile, CustomerCompanyProfile, CustomerFilter, ManagedService,
-    PartnerRelationship, ResourceCollection,
+    Customer, CustomerBillingProfile, CustomerCompanyProfile, CustomerFilter, Entitlement,
+    ManagedService, PartnerRelationship, ResourceCollection, Subscription,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -303,6 +303,32 @@ impl CustomerOperations {
     pub async fn managed_services(&self) -> Result<ResourceCollection<ManagedService>> {
         self.client
             .execute_json(&Call::new(Method::GET, self.path("/managedservices")))
+            .await
+    }
+
+    /// The customer's subscriptions (none on partnerd, which sells nothing).
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let id = client.customers().create(&new_customer("contoso.onmicrosoft.com")).await?.id.unwrap();
+    /// let customer = client.customers().by_id(&id);
+    /// assert!(customer.subscriptions().await?.items.is_empty());
+    /// assert!(customer.entitlements().await?.items.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn subscriptions(&self) -> Result<ResourceCollection<Subscription>> {
+        self.client
+            .execute_json(&Call::new(Method::GET, self.path("/subscriptions")))
+            .await
+    }
+
+    /// The customer's entitlements (none on partnerd, which sells nothing).
+    pub async fn entitlements(&self) -> Result<ResourceCollection<Entitlement>> {
+        self.client
+            .execute_json(&Call::new(Method::GET, self.path("/entitlements")))
             .await
     }
 }

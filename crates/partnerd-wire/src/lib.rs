@@ -25,6 +25,7 @@ pub mod names;
 pub mod relationship;
 pub mod resource;
 mod strict;
+pub mod subscription;
 pub mod validation;
 pub mod xml;
 
@@ -40,5 +41,6 @@ pub use form::from_form;
 pub use managed::{ManagedService, ManagedServiceLinks};
 pub use relationship::PartnerRelationship;
 pub use resource::{KeyValuePair, Link, ResourceAttributes, ResourceLinks};
+pub use subscription::{Entitlement, Subscription};
 pub use validation::{AddressValidationResponse, AddressValidationStatus, CountryValidationRules};
 pub use xml::{from_xml, to_xml};

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod profiles;
 pub mod relationships;
 pub mod route;
+pub mod subscriptions;
 pub mod validations;
 
 pub use route::Route;
@@ -25,6 +26,7 @@ pub fn operations() -> Vec<Route> {
         domains::routes(),
         managed_services::routes(),
         markets::routes(),
+        subscriptions::routes(),
         validations::routes(),
         crate::control::routes(),
     ]

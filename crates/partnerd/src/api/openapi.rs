@@ -40,6 +40,10 @@ pub enum Body {
     CompanyProfile,
     /// A page of managed services.
     ManagedServicePage,
+    /// A page of subscriptions.
+    SubscriptionPage,
+    /// A page of entitlements.
+    EntitlementPage,
     /// A postal address.
     Address,
     /// A country's validation rules.
@@ -101,6 +105,12 @@ fn schema(gen: &mut SchemaGenerator, body: Body) -> Value {
         Body::BillingProfile => gen.subschema_for::<CustomerBillingProfile>(),
         Body::CompanyProfile => gen.subschema_for::<CustomerCompanyProfile>(),
         Body::Address => gen.subschema_for::<partnerd_wire::Address>(),
+        Body::SubscriptionPage => {
+            gen.subschema_for::<ResourceCollection<partnerd_wire::Subscription>>()
+        }
+        Body::EntitlementPage => {
+            gen.subschema_for::<ResourceCollection<partnerd_wire::Entitlement>>()
+        }
         Body::ManagedServicePage => {
             gen.subschema_for::<ResourceCollection<partnerd_wire::ManagedService>>()
         }

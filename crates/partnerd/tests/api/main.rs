@@ -18,5 +18,6 @@ mod ops;
 mod paging;
 mod profiles;
 mod shapes;
+mod subscriptions;
 mod token_service;
 mod wire;
