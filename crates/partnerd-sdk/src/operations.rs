@@ -3,7 +3,7 @@
 use futures_util::stream::{self, Stream, TryStreamExt};
 use partnerd_wire::{
     Customer, CustomerBillingProfile, CustomerCompanyProfile, CustomerFilter, Entitlement,
-    ManagedService, PartnerRelationship, ResourceCollection, Subscription,
+    ManagedService, PartnerRelationship, RelationshipRequest, ResourceCollection, Subscription,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -44,6 +44,27 @@ impl CustomersOperations {
     pub async fn create(&self, customer: &Customer) -> Result<Customer> {
         let call = Call::new(Method::POST, "/v1/customers").json(customer)?;
         self.client.execute_json(&call).await
+    }
+
+    /// The link a customer's admin follows to accept the caller as its reseller (app+user
+    /// token), as the .NET SDK's `Customers.RelationshipRequest.Get()`.
+    /// ```
+    /// # include!("../doc/partnerd.rs");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), partnerd_sdk::Error> {
+    /// # let (client, _partnerd) = partnerd().await;
+    /// let link = client.customers().relationship_request().await?;
+    /// assert!(link.url.contains("invType=ResellerRelationship"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn relationship_request(&self) -> Result<RelationshipRequest> {
+        self.client
+            .execute_json(&Call::new(
+                Method::GET,
+                "/v1/customers/relationshiprequests",
+            ))
+            .await
     }
 
     fn first_page_call(size: u32, filter: Option<&CustomerFilter>) -> Call {

@@ -193,6 +193,16 @@ pub trait CustomerStore: Send + Sync {
         new_etag: i64,
         completion: Option<Completion>,
     ) -> StoreResult<CustomerView>;
+    /// Relates an existing customer to a partner in `role` (an accepted reseller invitation),
+    /// with delegated admin access for a reseller. A partner already related keeps its role:
+    /// false then, true when the relationship is new. `CustomerNotFound` when there is no
+    /// such customer.
+    async fn relate_customer(
+        &self,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
+        role: CustomerRole,
+    ) -> StoreResult<bool>;
     /// Deletes every customer the partner resells to (its sandbox is empty again); its
     /// credentials and links stay. Returns how many customers went.
     async fn reset_partner(&self, partner_id: &TenantId) -> StoreResult<u64>;

@@ -39,7 +39,7 @@ pub use fault::ApiFault;
 pub use filter::{CustomerFilter, CustomerSearchField, FilterError, RelationshipFilter};
 pub use form::from_form;
 pub use managed::{ManagedService, ManagedServiceLinks};
-pub use relationship::PartnerRelationship;
+pub use relationship::{PartnerRelationship, RelationshipRequest};
 pub use resource::{KeyValuePair, Link, ResourceAttributes, ResourceLinks};
 pub use subscription::{Entitlement, Subscription};
 pub use validation::{AddressValidationResponse, AddressValidationStatus, CountryValidationRules};

@@ -35,3 +35,20 @@ pub struct PartnerRelationship {
     )]
     pub attributes: Option<ResourceAttributes>,
 }
+
+/// The link a partner sends a customer to become its reseller
+/// (`GET /v1/customers/relationshiprequests`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RelationshipRequest {
+    /// Where the customer's admin accepts the invitation.
+    pub url: String,
+    /// Attributes (`RelationshipRequest`, read-only).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "read_only"
+    )]
+    pub attributes: Option<ResourceAttributes>,
+}

@@ -332,6 +332,39 @@ impl CustomerStore for PostgresStore {
         .await
     }
 
+    async fn relate_customer(
+        &self,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
+        role: CustomerRole,
+    ) -> StoreResult<bool> {
+        self.timed(async {
+            let client = self.conn().await?;
+            let row = query_opt(
+                &client,
+                "SELECT seq FROM customers WHERE id = $1",
+                &[&customer_id],
+            )
+            .await?
+            .ok_or(StoreError::CustomerNotFound)?;
+            let seq: i64 = get(&row, 0)?;
+            let n = execute(
+                &client,
+                "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (partner_id, customer_seq) DO NOTHING",
+                &[
+                    &partner_id,
+                    &seq,
+                    &role.as_str(),
+                    &(role == CustomerRole::Reseller),
+                ],
+            )
+            .await?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
     async fn reset_partner(&self, partner_id: &TenantId) -> StoreResult<u64> {
         self.timed(async {
             execute(

@@ -328,6 +328,37 @@ impl CustomerStore for SqliteStore {
         result
     }
 
+    async fn relate_customer(
+        &self,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
+        role: CustomerRole,
+    ) -> StoreResult<bool> {
+        let key = customer_id.to_owned();
+        let (partner_id, customer_id) = (partner_id.to_owned(), customer_id.to_owned());
+        let result = self
+            .write(move |tx| {
+                let seq: Option<i64> = tx
+                    .query_row("SELECT seq FROM customers WHERE id = ?1", [&customer_id], |r| {
+                        r.get(0)
+                    })
+                    .optional()
+                    .map_err(map_err)?;
+                let seq = seq.ok_or(StoreError::CustomerNotFound)?;
+                let n = tx
+                    .execute(
+                        "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) \
+                         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (partner_id, customer_seq) DO NOTHING",
+                        params![partner_id, seq, role.as_str(), role == CustomerRole::Reseller],
+                    )
+                    .map_err(map_err)?;
+                Ok(n > 0)
+            })
+            .await;
+        self.billing.invalidate(&key);
+        result
+    }
+
     async fn reset_partner(&self, partner_id: &TenantId) -> StoreResult<u64> {
         let partner_id = partner_id.to_owned();
         let result = self

@@ -75,6 +75,7 @@ macro_rules! backend_suite {
                     concurrent_billing_updates_have_one_winner,
                     billing_reads_follow_every_write,
                     reset_empties_one_partner,
+                    an_existing_customer_can_be_related_to_another_partner,
                     concurrent_capped_creates_stop_at_the_cap,
                     concurrent_creates_of_one_domain_have_one_winner,
                     ping,

@@ -9,6 +9,7 @@ pub mod managed_services;
 pub mod markets;
 pub mod openapi;
 pub mod profiles;
+pub mod relationship_requests;
 pub mod relationships;
 pub mod route;
 pub mod subscriptions;
@@ -27,6 +28,7 @@ pub fn operations() -> Vec<Route> {
         managed_services::routes(),
         markets::routes(),
         subscriptions::routes(),
+        relationship_requests::routes(),
         validations::routes(),
         crate::control::routes(),
     ]

@@ -42,6 +42,12 @@ pub enum Body {
     ManagedServicePage,
     /// A page of subscriptions.
     SubscriptionPage,
+    /// A relationship request link.
+    RelationshipRequest,
+    /// Every recorded invitation.
+    Invitations,
+    /// An accepted invitation.
+    Accepted,
     /// A page of entitlements.
     EntitlementPage,
     /// A postal address.
@@ -105,6 +111,13 @@ fn schema(gen: &mut SchemaGenerator, body: Body) -> Value {
         Body::BillingProfile => gen.subschema_for::<CustomerBillingProfile>(),
         Body::CompanyProfile => gen.subschema_for::<CustomerCompanyProfile>(),
         Body::Address => gen.subschema_for::<partnerd_wire::Address>(),
+        Body::RelationshipRequest => gen.subschema_for::<partnerd_wire::RelationshipRequest>(),
+        Body::Invitations => gen.subschema_for::<Vec<crate::ops::invitations::Invitation>>(),
+        Body::Accepted => {
+            return json!({"type": "object", "required": ["invitationId", "partnerId", "customerId"],
+                "properties": {"invitationId": {"type": "string"}, "partnerId": {"type": "string"},
+                    "customerId": {"type": "string"}, "newRelationship": {"type": "boolean"}}})
+        }
         Body::SubscriptionPage => {
             gen.subschema_for::<ResourceCollection<partnerd_wire::Subscription>>()
         }

@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use partnerd_store::TenantId;
+use partnerd_store::{CustomerId, CustomerRole, TenantId};
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 
@@ -19,6 +19,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::params::Segment;
 use crate::ops::faults::FaultRule;
 use crate::ops::fixtures::AddressFixture;
+use crate::ops::invitations::Invitation;
 use crate::ops::journal::{JournalEntry, JournalQuery};
 use crate::state::AppState;
 
@@ -191,6 +192,71 @@ pub async fn clear_address_fixtures(State(state): State<AppState>, _: Admin) -> 
     StatusCode::NO_CONTENT
 }
 
+/// `GET /_partnerd/invitations`: every relationship request link asked for, oldest first.
+pub async fn list_invitations(State(state): State<AppState>, _: Admin) -> Json<Vec<Invitation>> {
+    Json(state.ops.invitations.list())
+}
+
+/// What accepting an invitation names: the customer tenant that accepts.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Acceptance {
+    /// The accepting customer's tenant id.
+    pub tenant_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Accepted {
+    invitation_id: String,
+    partner_id: String,
+    customer_id: String,
+    new_relationship: bool,
+}
+
+/// `POST /_partnerd/invitations/{id}/accept {"tenantId": …}`: the customer's admin accepts
+/// the invitation, as in the admin portal. The existing customer becomes the inviting
+/// partner's customer (a reseller relationship with delegated admin access), and, for an
+/// invitation naming an indirect reseller, that reseller's too.
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    _: Admin,
+    Segment(id): Segment,
+    WireBody(acceptance): WireBody<Acceptance>,
+) -> ApiResult<Response> {
+    let invitation = state
+        .ops
+        .invitations
+        .find(&id)
+        .ok_or_else(|| ApiError::invitation_not_found(&id))?;
+    let customer = CustomerId::parse(&acceptance.tenant_id).map_err(|_| ApiError::not_a_guid())?;
+    let partner = TenantId::from_stored(invitation.partner_id.clone());
+    let new_relationship = state
+        .store
+        .relate_customer(&partner, &customer, CustomerRole::Reseller)
+        .await
+        .map_err(|e| match e {
+            partnerd_store::StoreError::CustomerNotFound => ApiError::customer_not_found(&customer),
+            other => other.into(),
+        })?;
+    if let Some(reseller) = &invitation.indirect_reseller_id {
+        let reseller = TenantId::from_stored(reseller.clone());
+        if state.store.partner(&reseller).await?.is_some() {
+            state
+                .store
+                .relate_customer(&reseller, &customer, CustomerRole::IndirectReseller)
+                .await?;
+        }
+    }
+    Ok(Json(Accepted {
+        invitation_id: invitation.id,
+        partner_id: invitation.partner_id,
+        customer_id: customer.into_string(),
+        new_relationship,
+    })
+    .into_response())
+}
+
 /// The control plane's operations.
 pub fn routes() -> Vec<Route> {
     use Access::{Admin, Open};
@@ -254,6 +320,18 @@ pub fn routes() -> Vec<Route> {
         .summary("Removes every arranged address-validation answer.")
         .access(Admin)
         .answers(204, None),
+        Route::get("/_partnerd/invitations", "listInvitations", list_invitations)
+            .summary("Every relationship request link partners asked for, oldest first.")
+            .access(Admin)
+            .answers(200, Some(Body::Invitations)),
+        Route::post(
+            "/_partnerd/invitations/{id}/accept",
+            "acceptInvitation",
+            accept_invitation,
+        )
+        .summary("The customer's admin accepts an invitation: the existing customer becomes the inviting partner's customer.")
+        .access(Admin)
+        .answers(200, Some(Body::Accepted)),
         Route::post(
             "/_partnerd/partners/{tenant}/reset",
             "resetPartner",

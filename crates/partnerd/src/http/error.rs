@@ -211,6 +211,11 @@ impl ApiError {
         )
     }
 
+    /// 404/1000: the control plane has no invitation with this id.
+    pub fn invitation_not_found(id: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, 1000, format!("No invitation {id}."))
+    }
+
     /// 404/600040: no market rules for this country code (`UK` rather than `GB`); the text
     /// is the one Partner Center answers with.
     pub fn no_country_rules(code: &str) -> Self {

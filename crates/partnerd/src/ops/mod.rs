@@ -8,6 +8,7 @@
 
 pub mod faults;
 pub mod fixtures;
+pub mod invitations;
 pub mod journal;
 pub mod metrics;
 pub mod redact;
@@ -29,6 +30,8 @@ pub struct Ops {
     pub faults: faults::Faults,
     /// Address-validation fixtures.
     pub address_fixtures: fixtures::AddressFixtures,
+    /// Reseller invitations asked for.
+    pub invitations: invitations::Invitations,
     /// The bearer token of the control plane.
     pub admin_token: String,
     routes: Mutex<HashSet<&'static str>>,
@@ -47,6 +50,7 @@ impl Ops {
             throttle,
             faults: faults::Faults::default(),
             address_fixtures: fixtures::AddressFixtures::default(),
+            invitations: invitations::Invitations::default(),
             admin_token,
             routes: Mutex::new(HashSet::new()),
         }

@@ -10,6 +10,7 @@ mod failures;
 mod flows;
 mod fuzz;
 mod idempotency;
+mod invitations;
 mod managed_services;
 mod markets;
 mod media;

@@ -507,3 +507,46 @@ pub(crate) async fn ping(store: DynStore) {
     // And the store still answers real queries afterwards.
     assert_eq!(store.partner_count().await.unwrap(), 0);
 }
+
+pub(crate) async fn an_existing_customer_can_be_related_to_another_partner(store: DynStore) {
+    let p = add_partner(&store, "contoso").await;
+    let q = add_partner(&store, "fabrikam").await;
+    let c = create(
+        &store,
+        new_customer(&p, "invited.onmicrosoft.com", "Invited"),
+    )
+    .await;
+    assert_unrelated(&store, &q, &c.id).await;
+    assert!(store
+        .relate_customer(&q, &c.id, CustomerRole::Reseller)
+        .await
+        .unwrap());
+    let seen = related(&store, &q, &c.id).await;
+    assert_eq!(seen.role, CustomerRole::Reseller);
+    assert!(seen.delegated_access, "a reseller gets delegated access");
+    assert_eq!(
+        store.billing_profile(&q, &c.id).await.unwrap().1,
+        c.etag,
+        "the billing read path sees the new relationship at once"
+    );
+    // Relating again changes nothing; the first partner keeps its own relationship.
+    assert!(!store
+        .relate_customer(&q, &c.id, CustomerRole::IndirectReseller)
+        .await
+        .unwrap());
+    assert_eq!(
+        related(&store, &q, &c.id).await.role,
+        CustomerRole::Reseller
+    );
+    assert_eq!(
+        related(&store, &p, &c.id).await.role,
+        CustomerRole::Reseller
+    );
+    let missing = CustomerId::parse("00000000-0000-4000-8000-00000000ffff").unwrap();
+    assert_err!(
+        store
+            .relate_customer(&q, &missing, CustomerRole::Reseller)
+            .await,
+        StoreError::CustomerNotFound
+    );
+}
