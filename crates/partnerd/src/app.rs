@@ -2,7 +2,7 @@
 //! path normalisation and the layers.
 //!
 //! The Partner Center routes and the control plane come from the one operation table,
-//! [`crate::api::operations`], which also builds the OpenAPI document. The token service and
+//! [`operations`], which also builds the OpenAPI document. The token service and
 //! its pages follow Entra rather than Partner Center and are routed apart.
 
 use axum::extract::Request;
@@ -17,8 +17,35 @@ use crate::http::idempotency::idempotency_layer;
 use crate::http::operations::ops_layer;
 use crate::http::paths;
 use crate::oauth::{discovery, pages};
+use crate::routes::openapi::{Access, Body, Operation};
+use crate::routes::Route;
 use crate::state::AppState;
 use crate::{api, oauth};
+
+/// Every documented operation with its handler: the Partner Center resources, the control
+/// plane, and the OpenAPI document of them all.
+pub fn operations() -> Vec<Route> {
+    let mut all = api::routes();
+    all.extend(crate::control::routes());
+    all.push(
+        Route::get("/_partnerd/openapi.json", "openapi", openapi)
+            .summary("This document.")
+            .access(Access::Admin)
+            .answers(200, Some(Body::Document)),
+    );
+    all
+}
+
+/// The OpenAPI document of [`operations`].
+pub fn openapi_document() -> serde_json::Value {
+    let ops: Vec<Operation> = operations().into_iter().map(|r| r.operation).collect();
+    crate::routes::openapi::document(&ops)
+}
+
+/// `GET /_partnerd/openapi.json` (admin token).
+async fn openapi(_: crate::control::Admin) -> axum::Json<serde_json::Value> {
+    axum::Json(openapi_document())
+}
 
 /// The application: the router behind path normalisation.
 pub type App = tower::util::MapRequest<Router, fn(Request) -> Request>;
@@ -26,7 +53,7 @@ pub type App = tower::util::MapRequest<Router, fn(Request) -> Request>;
 /// Builds the whole application over its state.
 pub fn build_app(state: AppState) -> App {
     let mut routes = Router::new();
-    for route in api::operations() {
+    for route in operations() {
         // Several operations share a path; axum merges their method routers.
         routes = routes.route(route.operation.path, route.handler);
     }

@@ -11,8 +11,9 @@
 //! see HTTP.
 //!
 //! - [`http`]: everything that speaks HTTP around the handlers;
-//! - [`api`]: the Partner Center operations, one module per resource, and the operation table
-//!   that builds both the router and the OpenAPI document;
+//! - [`api`]: the Partner Center operations, one module per resource;
+//! - [`routes`]: the operation table's vocabulary (`Route`) and the OpenAPI document builder;
+//!   [`app::operations`] is the one table that builds both the router and the document;
 //! - [`control`]: the `/_partnerd/` plane;
 //! - [`auth`]: token verification, signing keys, JWTs, lockout and minting (no HTTP);
 //! - [`oauth`]: the Entra-shaped token service, its pages and discovery documents;
@@ -32,6 +33,7 @@ pub mod http;
 pub mod identity;
 pub mod oauth;
 pub mod ops;
+pub mod routes;
 pub mod server;
 pub mod state;
 pub mod tls;

@@ -4,12 +4,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use crate::api::openapi::Body;
-use crate::api::Route;
 use crate::http::error::ApiResult;
 use crate::http::params::Segment;
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
+use crate::routes::openapi::Body;
+use crate::routes::Route;
 use crate::state::AppState;
 
 /// `HEAD /v1/domains/{domain}`: 200 when a customer holds the domain, 404 when it is free;

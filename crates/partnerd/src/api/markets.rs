@@ -16,12 +16,12 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::api::customers::rules;
-use crate::api::openapi::Body;
-use crate::api::Route;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::params::Segment;
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
+use crate::routes::openapi::Body;
+use crate::routes::Route;
 use crate::state::AppState;
 
 /// One country of the table.

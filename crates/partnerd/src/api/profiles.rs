@@ -8,14 +8,14 @@ use partnerd_store::{CustomerId, CustomerView, EtagCondition, StoreError};
 use partnerd_wire::{CustomerBillingProfile, CustomerCompanyProfile};
 
 use crate::api::customers::{customer_error, related, validate, view};
-use crate::api::openapi::Body;
-use crate::api::Route;
 use crate::http::body::WireBody;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::idempotency::{completion_for, from_view, respond, IdempotencyLease};
 use crate::http::params::PathId;
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
+use crate::routes::openapi::Body;
+use crate::routes::Route;
 use crate::state::AppState;
 
 /// `GET /v1/customers/{id}/profiles/billing`.

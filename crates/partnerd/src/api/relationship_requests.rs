@@ -7,12 +7,12 @@ use axum::extract::{RawQuery, State};
 use partnerd_store::TenantId;
 use partnerd_wire::{RelationshipRequest, ResourceAttributes};
 
-use crate::api::openapi::Body;
-use crate::api::Route;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
 use crate::ops::invitations::Invitation;
+use crate::routes::openapi::Body;
+use crate::routes::Route;
 use crate::state::AppState;
 
 /// The admin portal's invitation link for a partner.

@@ -15,12 +15,12 @@ use partnerd_wire::{
 };
 
 use crate::api::customers::related;
-use crate::api::openapi::Body;
-use crate::api::Route;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::params::PathId;
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
+use crate::routes::openapi::Body;
+use crate::routes::Route;
 use crate::state::AppState;
 
 fn item(partner: &PartnerRecord, kind: PartnerRelationshipType) -> PartnerRelationship {

@@ -9,12 +9,12 @@ use partnerd_store::CustomerId;
 use partnerd_wire::{Entitlement, ResourceCollection, ResourceLinks, Subscription};
 
 use crate::api::customers::related;
-use crate::api::openapi::Body;
-use crate::api::Route;
 use crate::http::error::ApiResult;
 use crate::http::params::PathId;
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
+use crate::routes::openapi::Body;
+use crate::routes::Route;
 use crate::state::AppState;
 
 /// `GET /v1/customers/{id}/subscriptions`.

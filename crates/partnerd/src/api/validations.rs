@@ -17,13 +17,13 @@ use axum::response::{IntoResponse, Response};
 use partnerd_wire::{Address, AddressValidationResponse, AddressValidationStatus};
 
 use crate::api::markets::markets;
-use crate::api::openapi::Body;
-use crate::api::Route;
 use crate::config::AddressValidation;
 use crate::http::body::WireBody;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
+use crate::routes::openapi::Body;
+use crate::routes::Route;
 use crate::state::AppState;
 
 fn text(v: &Option<String>) -> &str {

@@ -51,7 +51,6 @@ use partnerd_store::{AppRecord, ClientId, PartnerRecord, Principal, StoreError, 
 use serde::Serialize;
 
 use crate::config::{AuthMode, Settings};
-use crate::state::AppState;
 use claims::Claims;
 use keys::KeyRing;
 
@@ -168,15 +167,16 @@ pub fn check_claims(claims: &Claims, settings: &Settings, now: i64) -> Result<()
     Ok(())
 }
 
-/// Verified claims of a bearer token, from the cache or by full verification.
-/// `key` is the SHA-256 of the token.
+/// Verified claims of a bearer token at `now`, from `tokens` (the cache) or by full
+/// verification against `keys`. `key` is the SHA-256 of the token.
 pub async fn verified_claims(
     token: &str,
     key: [u8; 32],
-    state: &AppState,
+    keys: &KeyRing,
+    tokens: &TokenCache,
+    settings: &Settings,
+    now: i64,
 ) -> Result<Arc<Claims>, AuthError> {
-    let now = state.clock.now_secs();
-    let settings = &state.settings;
     if settings.auth == AuthMode::Claims {
         let claims = jwt::decode_any(token).map_err(|reason| {
             AuthError::invalid(format!("The access token is not valid: {reason}."))
@@ -184,21 +184,21 @@ pub async fn verified_claims(
         check_claims(&claims, settings, now)?;
         return Ok(Arc::new(claims));
     }
-    state.keys.refresh_if_stale().await;
-    if let Some((claims, kid)) = state.tokens.get(&key, now) {
-        if state.keys.knows(&kid) {
+    keys.refresh_if_stale().await;
+    if let Some((claims, kid)) = tokens.get(&key, now) {
+        if keys.knows(&kid) {
             return Ok(claims);
         }
     }
     let (kid, _) = jwt::decode_unverified(token).map_err(|reason| {
         AuthError::invalid(format!("The access token is not valid: {reason}."))
     })?;
-    let claims = jwt::verify(token, &state.keys).await.map_err(|reason| {
+    let claims = jwt::verify(token, keys).await.map_err(|reason| {
         AuthError::invalid(format!("The access token is not valid: {reason}."))
     })?;
     check_claims(&claims, settings, now)?;
     let claims = Arc::new(claims);
-    state.tokens.put(key, claims.clone(), kid);
+    tokens.put(key, claims.clone(), kid);
     Ok(claims)
 }
 

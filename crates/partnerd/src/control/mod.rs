@@ -11,8 +11,6 @@ use partnerd_store::{CustomerId, CustomerRole, TenantId};
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 
-use crate::api::openapi::{Access, Body};
-use crate::api::Route;
 use crate::http::body::WireBody;
 use crate::http::caller::bearer_token;
 use crate::http::error::{ApiError, ApiResult};
@@ -21,6 +19,8 @@ use crate::ops::faults::FaultRule;
 use crate::ops::fixtures::AddressFixture;
 use crate::ops::invitations::Invitation;
 use crate::ops::journal::{JournalEntry, JournalQuery};
+use crate::routes::openapi::{Access, Body};
+use crate::routes::Route;
 use crate::state::AppState;
 
 /// Proof that the request carries the admin token.
@@ -156,11 +156,6 @@ pub async fn reset_partner(
         deleted_customers: deleted,
     })
     .into_response())
-}
-
-/// `GET /_partnerd/openapi.json`.
-pub async fn openapi(_: Admin) -> Json<serde_json::Value> {
-    Json(crate::api::openapi_document())
 }
 
 /// `GET /_partnerd/address-fixtures`: every arranged address-validation answer.
@@ -340,9 +335,5 @@ pub fn routes() -> Vec<Route> {
         .summary("Deletes the partner's customers; its credentials stay.")
         .access(Admin)
         .answers(200, Some(Body::Reset)),
-        Route::get("/_partnerd/openapi.json", "openapi", openapi)
-            .summary("This document.")
-            .access(Admin)
-            .answers(200, Some(Body::Document)),
     ]
 }

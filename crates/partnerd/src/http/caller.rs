@@ -113,7 +113,15 @@ impl FromRequestParts<AppState> for Caller {
             return bootstrap_caller(state).await;
         }
         let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let claims = verified_claims(token, key, state).await?;
+        let claims = verified_claims(
+            token,
+            key,
+            &state.keys,
+            &state.tokens,
+            &state.settings,
+            state.clock.now_secs(),
+        )
+        .await?;
         let principal = match state.tokens.principal(&key) {
             Some(p) => p,
             None => {

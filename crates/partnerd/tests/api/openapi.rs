@@ -27,7 +27,7 @@ async fn the_document_matches_its_snapshot() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let served: Value = r.json().await.unwrap();
-    assert_eq!(served, partnerd::api::openapi_document());
+    assert_eq!(served, partnerd::app::openapi_document());
     // The whole document is the contract clients generate code from: any change shows as a
     // diff to review (see this file's docs).
     insta::assert_json_snapshot!("openapi", served);
@@ -50,7 +50,7 @@ async fn the_document_matches_its_snapshot() {
 async fn every_documented_operation_is_routed() {
     let s = TestServer::start().await;
     let t = s.app_token().await;
-    let ops = partnerd::api::operations();
+    let ops = partnerd::app::operations();
     assert!(ops.len() >= 20);
     for op in ops.into_iter().map(|r| r.operation) {
         let mut path = String::new();

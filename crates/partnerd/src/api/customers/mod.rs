@@ -19,8 +19,6 @@ use partnerd_wire::{
     KeyValuePair, Link, ResourceCollection, ResourceLinks, UserCredentials,
 };
 
-use crate::api::openapi::Body;
-use crate::api::Route;
 use crate::http::body::WireBody;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::idempotency::{completion_for, from_view, respond, IdempotencyLease};
@@ -28,6 +26,8 @@ use crate::http::params::PathId;
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
 use crate::identity::{generate_password, hash_generated};
+use crate::routes::openapi::Body;
+use crate::routes::Route;
 use crate::state::AppState;
 use paging::PageState;
 

@@ -5,7 +5,7 @@
 use axum::handler::Handler;
 use axum::routing::{self, MethodRouter};
 
-use crate::api::openapi::{Access, Body, Operation};
+use crate::routes::openapi::{Access, Body, Operation};
 use crate::state::AppState;
 
 /// An operation and its handler.

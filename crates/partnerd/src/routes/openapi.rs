@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document of the Partner Center routes and the control plane.
 //!
 //! It cannot drift from the code: the router and this document are built from the same
-//! operation table ([`crate::api::operations`]), each entry of which holds an [`Operation`]
+//! operation table ([`crate::app::operations`]), each entry of which holds an [`Operation`]
 //! next to its handler, and every schema is generated from the Rust types that encode the
 //! bodies. The token service follows Entra rather than Partner Center, is routed apart, and is
 //! not described here. An insta snapshot pins the document; schemathesis checks real answers
