@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use partnerd_testkit::customer_body;
 use partnerd_testkit::postgres::{server_url, unreachable};
-use reqwest::Method;
 use serde_json::{json, Value};
 
 /// A fresh database on the test server, or `None` (after a loud message) if none answers;
@@ -342,5 +341,4 @@ async fn one_request_id_sent_to_all_nodes_at_once_writes_once() {
         .await
         .unwrap();
     assert_eq!(page["totalCount"], 1);
-    let _ = Method::GET;
 }

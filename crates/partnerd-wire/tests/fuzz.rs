@@ -20,9 +20,7 @@
 //! `PROPTEST_RNG_SEED=<seed>` replays the same cases. A failing input that proptest shrinks
 //! goes into the `regressions` module at the end as a plain test.
 
-use std::collections::hash_map::RandomState;
 use std::fmt::{Debug, Display};
-use std::hash::{BuildHasher, Hasher};
 
 use partnerd_wire::names::PROPERTY_NAMES;
 use partnerd_wire::{
@@ -33,7 +31,6 @@ use partnerd_wire::{
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
-use proptest::test_runner::RngSeed;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -42,34 +39,14 @@ use serde_json::{json, Map, Value};
 // Configuration
 // ---------------------------------------------------------------------------------------------
 
-/// Cases per property: `PARTNERD_FUZZ_CASES`, 256 when unset.
-fn cases() -> u32 {
-    std::env::var("PARTNERD_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(256)
-}
+#[path = "support/fuzzing.rs"]
+mod fuzzing;
 
-/// The cases, a seed that is printed (shown when the test fails) so that
-/// `PROPTEST_RNG_SEED` can replay it, no regression file (failures become tests in
-/// `regressions`), and shrinking bounded to a minute.
+use fuzzing::{apply, Edit};
+
+/// The configuration of every property here.
 fn config() -> ProptestConfig {
-    let defaults = ProptestConfig::default();
-    let seed = match defaults.rng_seed {
-        RngSeed::Fixed(seed) => seed,
-        RngSeed::Random => RandomState::new().build_hasher().finish(),
-    };
-    eprintln!(
-        "fuzz: {} cases; replay with PROPTEST_RNG_SEED={seed}",
-        cases()
-    );
-    ProptestConfig {
-        cases: cases(),
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(seed),
-        max_shrink_time: 60_000,
-        ..defaults
-    }
+    fuzzing::config(fuzzing::cases())
 }
 
 fn fail(what: impl Display) -> TestCaseError {
@@ -487,21 +464,6 @@ const FORM_FRAGMENTS: &[&str] = &[
     "allowDelegatedAccess=maybe", "&&&", "\u{ff}",
 ];
 
-/// One piece of damage to a document.
-#[derive(Debug, Clone)]
-enum Edit {
-    /// Cut the document here.
-    Cut(Index),
-    /// Overwrite a byte.
-    Set(Index, u8),
-    /// Insert bytes.
-    Insert(Index, Vec<u8>),
-    /// Remove up to this many bytes.
-    Remove(Index, usize),
-    /// Repeat a slice of up to this many bytes so many times in place (deep nesting, long runs).
-    Repeat(Index, usize, usize),
-}
-
 fn edit(fragments: &'static [&'static str]) -> impl Strategy<Value = Edit> {
     let fragment = prop_oneof![
         4 => select(fragments).prop_map(|f| f.as_bytes().to_vec()),
@@ -516,44 +478,6 @@ fn edit(fragments: &'static [&'static str]) -> impl Strategy<Value = Edit> {
         1 => (any::<Index>(), 1usize..40, 2usize..48)
             .prop_map(|(at, n, times)| Edit::Repeat(at, n, times)),
     ]
-}
-
-fn apply(mut doc: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
-    for edit in edits {
-        let len = doc.len();
-        match edit {
-            Edit::Cut(at) => doc.truncate(at.index(len + 1)),
-            Edit::Set(at, b) => {
-                if len > 0 {
-                    let i = at.index(len);
-                    doc[i] = *b;
-                }
-            }
-            Edit::Insert(at, bytes) => {
-                let tail = doc.split_off(at.index(len + 1));
-                doc.extend_from_slice(bytes);
-                doc.extend_from_slice(&tail);
-            }
-            Edit::Remove(at, n) => {
-                if len > 0 {
-                    let i = at.index(len);
-                    let tail = doc.split_off((i + n).min(len));
-                    doc.truncate(i);
-                    doc.extend_from_slice(&tail);
-                }
-            }
-            Edit::Repeat(at, n, times) => {
-                if len > 0 {
-                    let i = at.index(len);
-                    let tail = doc.split_off((i + n).min(len));
-                    let piece = doc[i..].repeat(times - 1);
-                    doc.extend_from_slice(&piece);
-                    doc.extend_from_slice(&tail);
-                }
-            }
-        }
-    }
-    doc
 }
 
 fn count(value: &Value) -> usize {

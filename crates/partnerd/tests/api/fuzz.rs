@@ -15,9 +15,6 @@
 //! failure prints the seed (`PROPTEST_RNG_SEED` replays it) and, for HTTP, the request as Rust
 //! to paste into `regressions` at the end of this file. RELIABILITY.md has the details.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use partnerd::api::customers::paging::PageState;
@@ -29,7 +26,7 @@ use partnerd_wire::{decode_value, from_xml, to_xml, ApiFault};
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{RngSeed, TestCaseResult, TestRunner};
+use proptest::test_runner::{TestCaseResult, TestRunner};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -37,12 +34,14 @@ use serde_json::{json, Value};
 // Configuration
 // ---------------------------------------------------------------------------------------------
 
-fn cases() -> u32 {
-    std::env::var("PARTNERD_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(256)
-}
+#[path = "../../../partnerd-wire/tests/support/fuzzing.rs"]
+#[allow(
+    dead_code,
+    reason = "tokens are short: their damage never repeats a slice"
+)]
+mod fuzzing;
+
+use fuzzing::{apply, cases, Edit};
 
 /// Requests of the HTTP fuzz: `PARTNERD_FUZZ_REQUESTS`, else a tenth of the cases, at least 200.
 fn requests() -> u32 {
@@ -52,23 +51,9 @@ fn requests() -> u32 {
         .unwrap_or_else(|| (cases() / 10).max(200))
 }
 
-/// `cases() / divisor` cases (at least 16), a printed seed for `PROPTEST_RNG_SEED`, no
-/// regression file (failures become tests in `regressions`), shrinking bounded to a minute.
+/// `cases() / divisor` cases, at least 16.
 fn config(divisor: u32) -> ProptestConfig {
-    let defaults = ProptestConfig::default();
-    let seed = match defaults.rng_seed {
-        RngSeed::Fixed(seed) => seed,
-        RngSeed::Random => RandomState::new().build_hasher().finish(),
-    };
-    let cases = (cases() / divisor).max(16);
-    eprintln!("fuzz: {cases} cases; replay with PROPTEST_RNG_SEED={seed}");
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(seed),
-        max_shrink_time: 60_000,
-        ..defaults
-    }
+    fuzzing::config((cases() / divisor).max(16))
 }
 
 /// Runs a property with proptest's runner (so failures shrink), panicking with the minimal
@@ -121,15 +106,6 @@ fn tenant(n: u128) -> TenantId {
     TenantId::parse(&uuid::Uuid::from_u128(n).to_string()).expect("a GUID")
 }
 
-/// One piece of damage to a text.
-#[derive(Debug, Clone)]
-enum Edit {
-    Cut(Index),
-    Set(Index, u8),
-    Insert(Index, Vec<u8>),
-    Remove(Index, usize),
-}
-
 #[rustfmt::skip]
 const TOKEN_FRAGMENTS: &[&str] = &[
     ".", "..", "=", "==", "+", "/", "-", "_", " ", "\t", "\n", "A", "AA", "eyJ", "e30", "%2E",
@@ -147,35 +123,6 @@ fn edit() -> impl Strategy<Value = Edit> {
         3 => (any::<Index>(), fragment).prop_map(|(at, f)| Edit::Insert(at, f)),
         2 => (any::<Index>(), 1usize..8).prop_map(|(at, n)| Edit::Remove(at, n)),
     ]
-}
-
-fn apply(mut doc: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
-    for edit in edits {
-        let len = doc.len();
-        match edit {
-            Edit::Cut(at) => doc.truncate(at.index(len + 1)),
-            Edit::Set(at, b) => {
-                if len > 0 {
-                    let i = at.index(len);
-                    doc[i] = *b;
-                }
-            }
-            Edit::Insert(at, bytes) => {
-                let tail = doc.split_off(at.index(len + 1));
-                doc.extend_from_slice(bytes);
-                doc.extend_from_slice(&tail);
-            }
-            Edit::Remove(at, n) => {
-                if len > 0 {
-                    let i = at.index(len);
-                    let tail = doc.split_off((i + n).min(len));
-                    doc.truncate(i);
-                    doc.extend_from_slice(&tail);
-                }
-            }
-        }
-    }
-    doc
 }
 
 /// `text` with some damage, as text (invalid UTF-8 replaced).
