@@ -39,6 +39,13 @@ pub enum StoreError {
     /// indirect provider may.
     #[error("an indirect reseller cannot remove its customer relationship")]
     RemovalByIndirectReseller,
+    /// The partner still has active subscriptions on the customer (their ids), so it may not
+    /// remove its reseller relationship.
+    #[error("active subscriptions: {0:?}")]
+    ActiveSubscriptions(Vec<String>),
+    /// A qualification cannot be added.
+    #[error("qualification refused: {0:?}")]
+    Qualification(crate::lifecycle::QualificationRefusal),
     /// A unique key (tenant id, client id, user name) is taken.
     #[error("duplicate {0}")]
     Duplicate(String),

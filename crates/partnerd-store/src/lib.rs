@@ -18,6 +18,7 @@
 pub mod clock;
 pub mod error;
 pub mod ids;
+pub mod lifecycle;
 pub mod model;
 pub mod portable;
 #[cfg(feature = "postgres")]
@@ -32,6 +33,10 @@ use async_trait::async_trait;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use error::{StoreError, StoreResult};
 pub use ids::{canonical_guid, ClientId, CustomerId, NotAGuid, TenantId, UserId};
+pub use lifecycle::{
+    AccountStatusRecord, CustomerRecord, GccValidationRecord, QualificationRecord,
+    QualificationRefusal, RecordKind, ValidationCodeRecord,
+};
 pub use model::*;
 pub use reservation::{decide_reservation, ExistingRecord, RecordState, ReserveDecision};
 
@@ -217,6 +222,75 @@ pub trait CustomerStore: Send + Sync {
     async fn ping(&self) -> StoreResult<()>;
 }
 
+/// What a customer gathers over its life (see [`lifecycle`]): documents per customer,
+/// qualifications, domains added after creation, and partners' GCC validation codes. Every
+/// customer-scoped row goes with its customer (sandbox DELETE, partner reset).
+#[async_trait]
+pub trait LifecycleStore: Send + Sync {
+    /// The customer's records of one kind, of every partner, in key order. `CustomerNotFound`
+    /// when there is no such customer.
+    async fn customer_records(
+        &self,
+        customer_id: &CustomerId,
+        kind: RecordKind,
+    ) -> StoreResult<Vec<CustomerRecord>>;
+    /// Writes a record, replacing the one under its (kind, key). With `expected`, only if the
+    /// stored body is still exactly that (a compare-and-swap): false otherwise.
+    async fn put_customer_record(
+        &self,
+        customer_id: &CustomerId,
+        record: CustomerRecord,
+        expected: Option<serde_json::Value>,
+    ) -> StoreResult<bool>;
+    /// Deletes a record; false if there was none.
+    async fn delete_customer_record(
+        &self,
+        customer_id: &CustomerId,
+        kind: RecordKind,
+        key: &str,
+    ) -> StoreResult<bool>;
+    /// Adds a qualification by [`lifecycle::decide_qualification`], consuming the partner's
+    /// validation code it names and linking the customer to it, atomically; `Qualification`
+    /// when refused. The completion renders without a customer.
+    async fn add_qualification(
+        &self,
+        partner_id: &TenantId,
+        customer_id: &CustomerId,
+        qualification: QualificationRecord,
+        completion: Option<Completion>,
+    ) -> StoreResult<()>;
+    /// A partner's GCC validation codes, in code order.
+    async fn validation_codes(
+        &self,
+        partner_id: &TenantId,
+    ) -> StoreResult<Vec<ValidationCodeRecord>>;
+    /// Adds or replaces a validation code; `UnknownPartner` if there is no such partner.
+    async fn put_validation_code(
+        &self,
+        partner_id: &TenantId,
+        code: ValidationCodeRecord,
+    ) -> StoreResult<()>;
+    /// Deletes a validation code; false if there was none.
+    async fn delete_validation_code(
+        &self,
+        partner_id: &TenantId,
+        validation_id: &str,
+    ) -> StoreResult<bool>;
+    /// Adds a domain to a customer: `DomainTaken` when any tenant holds the name
+    /// (case-insensitive). The name joins the customer's `customDomains`.
+    async fn add_domain(
+        &self,
+        customer_id: &CustomerId,
+        domain: partnerd_wire::VerifiedDomain,
+        completion: Option<Completion>,
+    ) -> StoreResult<()>;
+    /// The domains added to a customer after its creation, in name order.
+    async fn customer_domains(
+        &self,
+        customer_id: &CustomerId,
+    ) -> StoreResult<Vec<partnerd_wire::VerifiedDomain>>;
+}
+
 /// Reading everything out and loading it into an empty store, for moving between backends.
 #[async_trait]
 pub trait PortableStore: Send + Sync {
@@ -243,13 +317,21 @@ pub trait Observed: Send + Sync {
 
 /// Every storage capability partnerd needs.
 pub trait Store:
-    PartnerStore + KeyStore + CustomerStore + GrantStore + IdempotencyStore + Observed + PortableStore
+    PartnerStore
+    + KeyStore
+    + CustomerStore
+    + LifecycleStore
+    + GrantStore
+    + IdempotencyStore
+    + Observed
+    + PortableStore
 {
 }
 impl<T> Store for T where
     T: PartnerStore
         + KeyStore
         + CustomerStore
+        + LifecycleStore
         + GrantStore
         + IdempotencyStore
         + Observed

@@ -91,6 +91,8 @@ pub struct NewPartner {
     pub apps: Vec<AppRecord>,
     /// Its users.
     pub users: Vec<UserRecord>,
+    /// Its GCC validation codes.
+    pub validation_codes: Vec<crate::lifecycle::ValidationCodeRecord>,
 }
 
 /// Who a token speaks for, as the store knows it.
@@ -503,6 +505,12 @@ pub struct ExportCustomer {
     pub associated_partner_id: Option<TenantId>,
     /// Every partner's relationship to it.
     pub relations: Vec<ExportRelation>,
+    /// Its documents (subscriptions, qualifications, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<crate::lifecycle::CustomerRecord>,
+    /// Domains added after its creation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<partnerd_wire::VerifiedDomain>,
 }
 
 /// One line of an export: everything but short-lived grants and idempotency records.
@@ -534,4 +542,12 @@ pub enum ExportRecord {
     },
     /// A customer.
     Customer(Box<ExportCustomer>),
+    /// A partner's GCC validation code.
+    #[serde(rename_all = "camelCase")]
+    ValidationCode {
+        /// The partner.
+        partner_id: TenantId,
+        /// The code.
+        code: crate::lifecycle::ValidationCodeRecord,
+    },
 }

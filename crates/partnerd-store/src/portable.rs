@@ -1,14 +1,16 @@
 //! Export and import: everything a store holds, as records any backend can load.
 //!
 //! Exported: partners with their apps and users, partner links, active signing keys, server
-//! secrets, and customers with their profiles, relationships and admin-password hashes, in
-//! creation order. Not exported: refresh tokens, codes and idempotency records, which are
-//! short-lived. Importing needs an empty store.
+//! secrets, GCC validation codes, and customers with their profiles, relationships,
+//! admin-password hashes, documents and added domains, in creation order. Not exported:
+//! refresh tokens, codes and idempotency records, which are short-lived. Importing needs an
+//! empty store.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
 use crate::error::{StoreError, StoreResult};
+use crate::lifecycle::RecordKind;
 use crate::model::{ExportRecord, NewPartner};
 use crate::Store;
 
@@ -23,6 +25,14 @@ pub async fn export(store: &dyn Store) -> StoreResult<Vec<ExportRecord>> {
         }
         for user in store.users_of(&p.tenant_id).await? {
             out.push(ExportRecord::User(user));
+        }
+    }
+    for p in &partners {
+        for code in store.validation_codes(&p.tenant_id).await? {
+            out.push(ExportRecord::ValidationCode {
+                partner_id: p.tenant_id.clone(),
+                code,
+            });
         }
     }
     for p in &partners {
@@ -45,7 +55,18 @@ pub async fn export(store: &dyn Store) -> StoreResult<Vec<ExportRecord>> {
             value: STANDARD.encode(value),
         });
     }
-    for customer in store.export_customers().await? {
+    for mut customer in store.export_customers().await? {
+        for kind in [
+            RecordKind::Subscription,
+            RecordKind::Qualification,
+            RecordKind::GccValidation,
+            RecordKind::AccountStatus,
+        ] {
+            customer
+                .records
+                .extend(store.customer_records(&customer.id, kind).await?);
+        }
+        customer.domains = store.customer_domains(&customer.id).await?;
         out.push(ExportRecord::Customer(Box::new(customer)));
     }
     Ok(out)
@@ -71,6 +92,7 @@ pub async fn import(store: &dyn Store, records: Vec<ExportRecord>) -> StoreResul
                     partner,
                     apps: Vec::new(),
                     users: Vec::new(),
+                    validation_codes: Vec::new(),
                 });
             }
             ExportRecord::App(app) => match pending.as_mut() {
@@ -110,7 +132,22 @@ pub async fn import(store: &dyn Store, records: Vec<ExportRecord>) -> StoreResul
                     .map_err(|e| StoreError::Config(format!("secret {name} is not base64: {e}")))?;
                 store.secret(&name, &bytes).await?;
             }
-            ExportRecord::Customer(customer) => store.import_customer(*customer).await?,
+            ExportRecord::Customer(customer) => {
+                let mut customer = *customer;
+                let records = std::mem::take(&mut customer.records);
+                let domains = std::mem::take(&mut customer.domains);
+                let id = customer.id.clone();
+                store.import_customer(customer).await?;
+                for record in records {
+                    store.put_customer_record(&id, record, None).await?;
+                }
+                for domain in domains {
+                    store.add_domain(&id, domain, None).await?;
+                }
+            }
+            ExportRecord::ValidationCode { partner_id, code } => {
+                store.put_validation_code(&partner_id, code).await?
+            }
             ExportRecord::Partner(_) | ExportRecord::App(_) | ExportRecord::User(_) => {}
         }
     }

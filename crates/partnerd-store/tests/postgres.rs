@@ -69,6 +69,7 @@ async fn nodes_starting_together_migrate_once() {
             partner: partner.clone(),
             apps: vec![],
             users: vec![],
+            validation_codes: vec![],
         })
         .await
         .unwrap();

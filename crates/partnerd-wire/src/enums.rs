@@ -49,6 +49,12 @@ macro_rules! wire_enum {
                 Self::ALL.iter().copied().find(|m| fold(m.as_str()) == folded)
             }
 
+            /// The PascalCase spelling (`GovernmentCommunityCloud`), which the newer
+            /// operations write.
+            pub fn pascal(self) -> String {
+                pascal_case(self.as_str())
+            }
+
             /// The member with this .NET ordinal.
             pub fn from_ordinal(n: i64) -> Option<Self> {
                 Self::ALL.iter().copied().find(|m| m.ordinal() == n)
@@ -98,6 +104,19 @@ macro_rules! wire_enum {
             }
         }
     };
+}
+
+/// `government_community_cloud` → `GovernmentCommunityCloud`.
+fn pascal_case(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        })
+        .collect()
 }
 
 trait LenientEnum: Sized {
@@ -166,6 +185,128 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// A customer's qualification: the kind of organisation it was vetted as.
+    Qualification {
+        /// No qualification.
+        None = 0 => "none",
+        /// An educational institution.
+        Education = 1 => "education",
+        /// A non-profit organisation.
+        Nonprofit = 2 => "nonprofit",
+        /// A US government community cloud customer.
+        GovernmentCommunityCloud = 3 => "government_community_cloud",
+        /// A state-owned entity.
+        StateOwnedEntity = 4 => "state_owned_entity",
+    }
+}
+
+wire_enum! {
+    /// Where Microsoft's review of a qualification stands (`vettingStatus`).
+    VettingStatus {
+        /// Not reviewed yet.
+        InReview = 0 => "in_review",
+        /// Approved.
+        Approved = 1 => "approved",
+        /// Denied (with a `vettingReason`).
+        Denied = 2 => "denied",
+    }
+}
+
+wire_enum! {
+    /// The segment of an education customer (`educationSegment`).
+    EducationSegment {
+        /// Primary and secondary schools.
+        K12 = 0 => "k12",
+        /// Universities and colleges.
+        HigherEducation = 1 => "higher_education",
+    }
+}
+
+wire_enum! {
+    /// How a domain's users sign in (`authenticationType`).
+    DomainAuthenticationType {
+        /// Entra ID holds the passwords.
+        Managed = 0 => "managed",
+        /// A federation server signs users in.
+        Federated = 1 => "federated",
+    }
+}
+
+wire_enum! {
+    /// What a domain is used for (`capability`).
+    DomainCapability {
+        /// Nothing.
+        None = 0 => "none",
+        /// Email.
+        Email = 1 => "email",
+        /// SharePoint.
+        Sharepoint = 2 => "sharepoint",
+        /// Skype for Business Online.
+        OfficeCommunicationsOnline = 3 => "office_communications_online",
+        /// SharePoint's default domain.
+        SharepointDefault = 4 => "sharepoint_default",
+        /// Full redelegation.
+        FullRedelegation = 5 => "full_redelegation",
+        /// SharePoint public sites.
+        SharePointPublic = 6 => "share_point_public",
+        /// Organisational id authentication.
+        OrgIdAuthentication = 7 => "org_id_authentication",
+        /// Yammer.
+        Yammer = 8 => "yammer",
+        /// Intune.
+        Intune = 9 => "intune",
+        /// Everything.
+        All = 10 => "all",
+    }
+}
+
+wire_enum! {
+    /// Whether a domain is verified (`status`).
+    DomainStatus {
+        /// Not verified yet.
+        Unverified = 0 => "unverified",
+        /// Verified.
+        Verified = 1 => "verified",
+        /// Being removed.
+        PendingDeletion = 2 => "pending_deletion",
+    }
+}
+
+wire_enum! {
+    /// How a domain was verified (`verificationMethod`).
+    DomainVerificationMethod {
+        /// Not at all.
+        None = 0 => "none",
+        /// A DNS record.
+        DnsRecord = 1 => "dns_record",
+        /// An email.
+        Email = 2 => "email",
+    }
+}
+
+wire_enum! {
+    /// The protocol of a federated domain (`preferredAuthenticationProtocol`).
+    AuthenticationProtocol {
+        /// WS-Federation.
+        WsFed = 0 => "ws_fed",
+        /// SAML-P.
+        Samlp = 1 => "samlp",
+    }
+}
+
+wire_enum! {
+    /// How a federated domain handles prompts for fresh sign-in (`promptLoginBehavior`).
+    PromptLoginBehavior {
+        /// Ask for a fresh password.
+        TranslateToFreshPasswordAuth = 0 => "translate_to_fresh_password_auth",
+        /// The federation server handles it.
+        NativeSupport = 1 => "native_support",
+        /// Not supported.
+        Disabled = 2 => "disabled",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +326,24 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&CustomerPartnerRelationship::MicrosoftSupport).unwrap(),
             "\"microsoft_support\""
+        );
+    }
+
+    #[test]
+    fn pascal_spellings_are_what_the_newer_operations_write() {
+        assert_eq!(
+            Qualification::GovernmentCommunityCloud.pascal(),
+            "GovernmentCommunityCloud"
+        );
+        assert_eq!(VettingStatus::InReview.pascal(), "InReview");
+        assert_eq!(EducationSegment::K12.pascal(), "K12");
+        assert_eq!(
+            Qualification::parse("GovernmentCommunityCloud"),
+            Some(Qualification::GovernmentCommunityCloud)
+        );
+        assert_eq!(
+            Qualification::parse("3"),
+            Some(Qualification::GovernmentCommunityCloud)
         );
     }
 

@@ -147,6 +147,69 @@ pub(crate) fn full_validation() -> crate::AddressValidationResponse {
     }
 }
 
+/// A federated verified domain with every property set.
+pub(crate) fn full_verified_domain() -> crate::VerifiedDomain {
+    use crate::enums::*;
+    let s = || Some("x".to_owned());
+    crate::VerifiedDomain {
+        verified_domain_name: "x".into(),
+        domain: crate::Domain {
+            name: s(),
+            capability: DomainCapability::Email,
+            authentication_type: DomainAuthenticationType::Federated,
+            status: DomainStatus::Verified,
+            verification_method: DomainVerificationMethod::DnsRecord,
+            is_default: Some(false),
+            is_initial: Some(false),
+            root_domain: s(),
+        },
+        domain_federation_settings: Some(crate::DomainFederationSettings {
+            issuer_uri: "x".into(),
+            log_off_uri: "x".into(),
+            passive_log_on_uri: "x".into(),
+            preferred_authentication_protocol: AuthenticationProtocol::WsFed,
+            prompt_login_behavior: PromptLoginBehavior::NativeSupport,
+            signing_certificate: "x".into(),
+            active_log_on_uri: s(),
+            metadata_exchange_uri: s(),
+            next_signing_certificate: s(),
+            open_id_connect_discovery_endpoint: s(),
+            federation_brand_name: s(),
+            default_interactive_authentication_method: s(),
+            supports_mfa: Some(true),
+        }),
+    }
+}
+
+/// A qualification request with every property set.
+pub(crate) fn full_qualification_request() -> crate::CustomerQualificationRequest {
+    crate::CustomerQualificationRequest {
+        qualification: crate::Qualification::Education,
+        education_segment: Some(crate::EducationSegment::K12),
+        validation_code: Some("x".into()),
+        website: Some("x".into()),
+    }
+}
+
+/// A subscription with every writable property set.
+pub(crate) fn full_subscription() -> crate::Subscription {
+    let s = || Some("x".to_owned());
+    crate::Subscription {
+        id: "x".into(),
+        offer_id: s(),
+        offer_name: s(),
+        friendly_name: s(),
+        quantity: Some(1),
+        status: Some("active".into()),
+        auto_renew_enabled: Some(true),
+        billing_cycle: s(),
+        creation_date: s(),
+        commitment_end_date: s(),
+        links: None,
+        attributes: None,
+    }
+}
+
 /// Every fully populated value above, serialized.
 pub(crate) fn all_serialized() -> Vec<serde_json::Value> {
     let values = [
@@ -155,6 +218,9 @@ pub(crate) fn all_serialized() -> Vec<serde_json::Value> {
         serde_json::to_value(full_relationship()),
         serde_json::to_value(full_fault()),
         serde_json::to_value(full_validation()),
+        serde_json::to_value(full_verified_domain()),
+        serde_json::to_value(full_qualification_request()),
+        serde_json::to_value(full_subscription()),
     ];
     values
         .into_iter()

@@ -14,6 +14,7 @@
 pub mod collection;
 pub mod customer;
 pub mod decode;
+pub mod domain;
 pub mod enums;
 pub mod fault;
 pub mod filter;
@@ -22,6 +23,7 @@ mod fixtures;
 pub mod form;
 pub mod managed;
 pub mod names;
+pub mod qualification;
 pub mod relationship;
 pub mod resource;
 mod strict;
@@ -34,13 +36,23 @@ pub use customer::{
     Address, Customer, CustomerBillingProfile, CustomerCompanyProfile, UserCredentials,
 };
 pub use decode::{decode_json, decode_value, parse_json, DecodeError};
-pub use enums::{CustomerPartnerRelationship, PartnerRelationshipType};
+pub use domain::{Domain, DomainFederationSettings, VerifiedDomain};
+pub use enums::{
+    AuthenticationProtocol, CustomerPartnerRelationship, DomainAuthenticationType,
+    DomainCapability, DomainStatus, DomainVerificationMethod, EducationSegment,
+    PartnerRelationshipType, PromptLoginBehavior, Qualification, VettingStatus,
+};
 pub use fault::ApiFault;
 pub use filter::{CustomerFilter, CustomerSearchField, FilterError, RelationshipFilter};
 pub use form::from_form;
 pub use managed::{ManagedService, ManagedServiceLinks};
+pub use qualification::{
+    CustomerQualification, CustomerQualificationRequest, GccValidationRelationship, ValidationCode,
+};
 pub use relationship::{PartnerRelationship, RelationshipRequest};
 pub use resource::{KeyValuePair, Link, ResourceAttributes, ResourceLinks};
 pub use subscription::{Entitlement, Subscription};
-pub use validation::{AddressValidationResponse, AddressValidationStatus, CountryValidationRules};
+pub use validation::{
+    AddressValidationResponse, AddressValidationStatus, CountryValidationRules, ValidationStatus,
+};
 pub use xml::{from_xml, to_xml};

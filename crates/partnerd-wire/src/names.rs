@@ -70,6 +70,54 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "suggestedAddresses",
     "status",
     "validationMessage",
+    // Subscriptions.
+    "offerId",
+    "offerName",
+    "friendlyName",
+    "quantity",
+    "autoRenewEnabled",
+    "billingCycle",
+    "creationDate",
+    "commitmentEndDate",
+    // Qualifications and GCC validation codes.
+    "qualification",
+    "educationSegment",
+    "validationCode",
+    "website",
+    "vettingStatus",
+    "vettingReason",
+    "vettingCreateDate",
+    "partnerId",
+    "customerId",
+    "organizationName",
+    "validationId",
+    "maxCreates",
+    "remainingCreates",
+    // Verified domains.
+    "verifiedDomainName",
+    "domainFederationSettings",
+    "capability",
+    "authenticationType",
+    "verificationMethod",
+    "isDefault",
+    "isInitial",
+    "rootDomain",
+    "issuerUri",
+    "logOffUri",
+    "passiveLogOnUri",
+    "preferredAuthenticationProtocol",
+    "promptLoginBehavior",
+    "signingCertificate",
+    "activeLogOnUri",
+    "metadataExchangeUri",
+    "nextSigningCertificate",
+    "openIdConnectDiscoveryEndpoint",
+    "federationBrandName",
+    "defaultInteractiveAuthenticationMethod",
+    "supportsMfa",
+    // Account validation status.
+    "type",
+    "lastUpdateDateTime",
 ];
 
 /// Properties whose value is an array. The text formats need this list: XML reads one of these
@@ -87,11 +135,17 @@ pub const ARRAY_PROPERTIES: &[&str] = &[
 
 /// Properties whose value is a boolean. XML and form bodies carry every value as text; the
 /// text of one of these properties is read as a boolean (`true`/`false` in any casing, `1`/`0`).
-pub const BOOLEAN_PROPERTIES: &[&str] = &["allowDelegatedAccess"];
+pub const BOOLEAN_PROPERTIES: &[&str] = &[
+    "allowDelegatedAccess",
+    "autoRenewEnabled",
+    "isDefault",
+    "isInitial",
+    "supportsMfa",
+];
 
 /// Properties whose value is an integer. XML and form bodies carry every value as text; the
 /// text of one of these properties is read as an integer when it is one.
-pub const INTEGER_PROPERTIES: &[&str] = &["totalCount", "code"];
+pub const INTEGER_PROPERTIES: &[&str] = &["totalCount", "code", "quantity"];
 
 /// Text properties that are optional wherever they occur (`Option<String>`, or defaulted, in
 /// every wire type that has them). An empty string given for one of these means "not given",
@@ -133,6 +187,21 @@ pub const OPTIONAL_TEXT_PROPERTIES: &[&str] = &[
     "mpnId",
     "source",
     "validationMessage",
+    "offerId",
+    "offerName",
+    "friendlyName",
+    "billingCycle",
+    "creationDate",
+    "commitmentEndDate",
+    "validationCode",
+    "website",
+    "rootDomain",
+    "activeLogOnUri",
+    "metadataExchangeUri",
+    "nextSigningCertificate",
+    "openIdConnectDiscoveryEndpoint",
+    "federationBrandName",
+    "defaultInteractiveAuthenticationMethod",
 ];
 
 /// Whether `name`, in any casing, is one of `list`.
@@ -216,6 +285,10 @@ mod tests {
             && serde_json::from_value::<PartnerRelationship>(values[2].clone()).is_ok()
             && serde_json::from_value::<ApiFault>(values[3].clone()).is_ok()
             && serde_json::from_value::<crate::AddressValidationResponse>(values[4].clone()).is_ok()
+            && serde_json::from_value::<crate::VerifiedDomain>(values[5].clone()).is_ok()
+            && serde_json::from_value::<crate::CustomerQualificationRequest>(values[6].clone())
+                .is_ok()
+            && serde_json::from_value::<crate::Subscription>(values[7].clone()).is_ok()
     }
 
     /// The tree without its text properties named in `names`, at any depth.
@@ -235,7 +308,18 @@ mod tests {
     #[test]
     fn optional_text_properties_are_exactly_the_optional_ones() {
         // Enums are text on the wire but not text properties: an empty one is a bad member.
-        const ENUMS: &[&str] = &["relationshipToPartner", "relationshipType", "status"];
+        const ENUMS: &[&str] = &[
+            "relationshipToPartner",
+            "relationshipType",
+            "status",
+            "capability",
+            "authenticationType",
+            "verificationMethod",
+            "preferredAuthenticationProtocol",
+            "promptLoginBehavior",
+            "qualification",
+            "educationSegment",
+        ];
         let values = crate::fixtures::all_serialized();
         assert!(all_decode(&values), "the fixtures decode");
         for name in OPTIONAL_TEXT_PROPERTIES {
@@ -349,11 +433,13 @@ mod tests {
         };
         let fault = ApiFault::new(1, "d", vec![]);
         let mut keys = Vec::new();
-        for v in [
+        let mut values = vec![
             serde_json::to_value(&page).unwrap(),
             serde_json::to_value(&relationship).unwrap(),
             serde_json::to_value(&fault).unwrap(),
-        ] {
+        ];
+        values.extend(crate::fixtures::all_serialized());
+        for v in values {
             collect_keys(&v, &mut keys);
         }
         for k in keys {

@@ -118,3 +118,19 @@ pub struct AddressValidationResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_message: Option<String>,
 }
+
+/// A customer's account validation status
+/// (`GET /v1/customers/{id}/validationStatus?type=account`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationStatus {
+    /// What was validated: `account`.
+    #[serde(rename = "type")]
+    pub validation_type: String,
+    /// `Allowed`, `UnderReview`, `NotAllowed`, `Unknown` or `Not Ready`.
+    pub status: String,
+    /// When the status last changed (ISO 8601, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_update_date_time: Option<String>,
+}

@@ -77,6 +77,9 @@ pub struct Settings {
     pub connections: ConnectionLimits,
     /// Which address-validation contract to answer with.
     pub address_validation: AddressValidation,
+    /// How long Microsoft's review of an Education qualification takes, in seconds: it stays
+    /// `InReview` that long, then the review rule decides (0: by the next read).
+    pub qualification_review_secs: i64,
     /// This node's name, kept with its idempotency leases so that, restarted after a crash
     /// under the same name, it releases what its dead process held.
     pub node: String,
@@ -122,6 +125,7 @@ impl Default for Settings {
             admin_token: None,
             connections: ConnectionLimits::default(),
             node: "partnerd".to_owned(),
+            qualification_review_secs: 0,
             address_validation: AddressValidation::Current,
         }
     }

@@ -10,7 +10,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use partnerd_store::{
     AppRecord, ClientId, NewPartner, PartnerKind, PartnerRecord, Store, StoreError, TenantId,
-    UserId, UserRecord,
+    UserId, UserRecord, ValidationCodeRecord,
 };
 use rand::distributions::{Alphanumeric, DistString};
 use rand::Rng;
@@ -203,6 +203,29 @@ fn slug(name: &str) -> String {
     }
 }
 
+/// How many customers the GCC validation code seeded for a sandbox partner may qualify.
+pub const SEEDED_CODE_CREATES: u32 = 5;
+
+/// A sandbox partner starts with one GCC validation code, so a GovernmentCommunityCloud
+/// qualification can be tried at once; a production partner gets its codes from the control
+/// plane, as a real one gets them from Microsoft's eligibility form.
+fn seeded_validation_codes(
+    store: &dyn Store,
+    kind: PartnerKind,
+    name: &str,
+) -> Vec<ValidationCodeRecord> {
+    match kind {
+        PartnerKind::Production => Vec::new(),
+        PartnerKind::Sandbox => vec![ValidationCodeRecord {
+            validation_id: uuid::Uuid::new_v4().to_string(),
+            organization_name: name.to_owned(),
+            max_creates: SEEDED_CODE_CREATES,
+            remaining_creates: SEEDED_CODE_CREATES,
+            changed_at: store.clock().now_secs(),
+        }],
+    }
+}
+
 /// Creates a partner with one app and one MFA-registered user.
 pub async fn provision_partner(
     store: &dyn Store,
@@ -265,6 +288,7 @@ pub async fn provision_partner(
                 password_hash: password_hash.clone(),
                 mfa: true,
             }],
+            validation_codes: seeded_validation_codes(store, kind, name),
         };
         match store.create_partner(new).await {
             Ok(()) => {

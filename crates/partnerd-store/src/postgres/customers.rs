@@ -5,10 +5,12 @@ use deadpool_postgres::GenericClient;
 
 use super::exec::{begin, commit, execute, query, query_one, query_opt, Params};
 use super::idempotency::complete_in;
+use super::lifecycle::{added_domain_taken, lock_domain, records};
 use super::rows::{self, get, to_json, CUSTOMER_COLUMNS, P_PARTNER_COLUMNS};
 use super::PostgresStore;
 use crate::error::{StoreError, StoreResult};
 use crate::ids::*;
+use crate::lifecycle::{check_no_active, RecordKind};
 use crate::model::*;
 use crate::CustomerStore;
 
@@ -115,6 +117,10 @@ async fn insert_customer<C: GenericClient>(
         if held >= i64::from(cap) {
             return Err(StoreError::CapReached(cap));
         }
+    }
+    lock_domain(tx, &new.domain).await?;
+    if added_domain_taken(tx, &new.domain).await? {
+        return Err(StoreError::DomainTaken);
     }
     let custom_domains = vec![new.domain.clone()];
     let name_fold = fold(new.company.company_name.as_deref().unwrap_or_default());
@@ -257,6 +263,9 @@ impl CustomerStore for PostgresStore {
             let mut view = lock_related(&tx, partner_id, customer_id).await?;
             view.check_removal(removal)?;
             if removal.reseller {
+                let subscriptions =
+                    records(&tx, view.seq, RecordKind::Subscription, Some(partner_id)).await?;
+                check_no_active(&subscriptions)?;
                 execute(
                     &tx,
                     "DELETE FROM customer_partners WHERE partner_id = $1 AND customer_seq = $2",
@@ -367,13 +376,24 @@ impl CustomerStore for PostgresStore {
 
     async fn reset_partner(&self, partner_id: &TenantId) -> StoreResult<u64> {
         self.timed(async {
-            execute(
-                &self.conn().await?,
+            let mut client = self.conn().await?;
+            let tx = begin(&mut client).await?;
+            let n = execute(
+                &tx,
                 "DELETE FROM customers WHERE seq IN (SELECT customer_seq FROM customer_partners \
                  WHERE partner_id = $1 AND role = 'reseller')",
                 &[&partner_id],
             )
-            .await
+            .await?;
+            // The codes' creates went with the customers that used them.
+            execute(
+                &tx,
+                "UPDATE validation_codes SET remaining_creates = max_creates WHERE partner_id = $1",
+                &[&partner_id],
+            )
+            .await?;
+            commit(tx).await?;
+            Ok(n)
         })
         .await
     }
@@ -401,7 +421,8 @@ impl CustomerStore for PostgresStore {
         self.timed(async {
             let row = query_one(
                 &self.conn().await?,
-                "SELECT EXISTS (SELECT 1 FROM customers WHERE domain = $1)",
+                "SELECT EXISTS (SELECT 1 FROM customers WHERE domain = $1) \
+                 OR EXISTS (SELECT 1 FROM customer_domains WHERE name = $1)",
                 &[&domain.to_lowercase()],
             )
             .await?;

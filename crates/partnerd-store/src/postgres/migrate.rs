@@ -28,6 +28,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../migrations/postgres/0004_idempotency_node.sql"),
     ),
+    (
+        5,
+        include_str!("../../migrations/postgres/0005_lifecycle.sql"),
+    ),
 ];
 
 /// Applies the migrations the database lacks; creates `schema` first when one is named (it

@@ -61,6 +61,7 @@ mod customers;
 mod exec;
 mod grants;
 mod idempotency;
+mod lifecycle;
 mod migrate;
 mod partners;
 mod portable;
@@ -188,7 +189,10 @@ pub(crate) fn map_err(e: tokio_postgres::Error) -> StoreError {
     if let Some(db) = e.as_db_error() {
         let code = db.code();
         if *code == SqlState::UNIQUE_VIOLATION {
-            return if db.constraint() == Some("customers_domain_key") {
+            return if matches!(
+                db.constraint(),
+                Some("customers_domain_key" | "customer_domains_pkey")
+            ) {
                 StoreError::DomainTaken
             } else {
                 StoreError::Duplicate(unique_key(db))

@@ -55,6 +55,9 @@ impl PartnerStore for PostgresStore {
                 )
                 .await?;
             }
+            for code in &new.validation_codes {
+                super::lifecycle::put_code(&tx, &p.tenant_id, code).await?;
+            }
             commit(tx).await
         })
         .await

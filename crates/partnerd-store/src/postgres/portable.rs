@@ -83,6 +83,8 @@ impl PortableStore for PostgresStore {
                     admin_password_hash: get(row, 8)?,
                     associated_partner_id: get(row, 9)?,
                     relations,
+                    records: Vec::new(),
+                    domains: Vec::new(),
                 });
             }
             Ok(out)

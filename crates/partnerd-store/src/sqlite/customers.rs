@@ -7,10 +7,12 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::cache::CachedBilling;
 use super::idempotency::complete_in;
+use super::lifecycle::{added_domain_taken, records};
 use super::rows::{self, to_json, CUSTOMER_COLUMNS};
 use super::{map_err, SqliteStore};
 use crate::error::{StoreError, StoreResult};
 use crate::ids::*;
+use crate::lifecycle::{check_no_active, RecordKind};
 use crate::model::*;
 use crate::CustomerStore;
 
@@ -121,6 +123,9 @@ impl CustomerStore for SqliteStore {
                 if held >= cap {
                     return Err(StoreError::CapReached(cap));
                 }
+            }
+            if added_domain_taken(tx, &new.domain)? {
+                return Err(StoreError::DomainTaken);
             }
             tx.prepare_cached(
                 "INSERT INTO customers (id, commerce_id, domain, company_name_fold, custom_domains, company, billing, etag, admin_password_hash, associated_partner_id) \
@@ -250,6 +255,9 @@ impl CustomerStore for SqliteStore {
             let mut view = related(tx, partner_id, customer_id)?;
             view.check_removal(removal)?;
             if removal.reseller {
+                let subscriptions =
+                    records(tx, view.seq, RecordKind::Subscription, Some(partner_id))?;
+                check_no_active(&subscriptions)?;
                 tx.execute(
                     "DELETE FROM customer_partners WHERE partner_id = ?1 AND customer_seq = ?2",
                     params![partner_id, view.seq],
@@ -370,6 +378,12 @@ impl CustomerStore for SqliteStore {
                         [&partner_id],
                     )
                     .map_err(map_err)?;
+                // The codes' creates went with the customers that used them.
+                tx.execute(
+                    "UPDATE validation_codes SET remaining_creates = max_creates WHERE partner_id = ?1",
+                    [&partner_id],
+                )
+                .map_err(map_err)?;
                 Ok(n as u64)
             })
             .await;
@@ -410,9 +424,12 @@ impl CustomerStore for SqliteStore {
 
     async fn domain_taken(&self, domain: &str) -> StoreResult<bool> {
         self.read(|c| {
-            c.prepare_cached("SELECT 1 FROM customers WHERE domain = ?1")
-                .and_then(|mut s| s.exists([domain.to_lowercase()]))
-                .map_err(map_err)
+            let domain = domain.to_lowercase();
+            let first = c
+                .prepare_cached("SELECT 1 FROM customers WHERE domain = ?1")
+                .and_then(|mut s| s.exists([&domain]))
+                .map_err(map_err)?;
+            Ok(first || added_domain_taken(c, &domain)?)
         })
     }
 

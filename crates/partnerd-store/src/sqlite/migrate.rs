@@ -20,6 +20,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../migrations/sqlite/0004_idempotency_node.sql"),
     ),
+    (
+        5,
+        include_str!("../../migrations/sqlite/0005_lifecycle.sql"),
+    ),
 ];
 
 pub(super) fn run(conn: &mut Connection) -> StoreResult<()> {

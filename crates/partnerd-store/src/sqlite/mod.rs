@@ -10,6 +10,7 @@ mod cache;
 mod customers;
 mod grants;
 mod idempotency;
+mod lifecycle;
 mod migrate;
 mod partners;
 mod portable;
@@ -189,7 +190,9 @@ pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(code, msg) = &e {
         let msg = msg.as_deref().unwrap_or_default();
         match code.code {
-            ErrorCode::ConstraintViolation if msg.contains("customers.domain") => {
+            ErrorCode::ConstraintViolation
+                if msg.contains("customers.domain") || msg.contains("customer_domains.name") =>
+            {
                 return StoreError::DomainTaken
             }
             ErrorCode::ConstraintViolation if msg.contains("UNIQUE") => {

@@ -34,6 +34,9 @@ impl PartnerStore for SqliteStore {
                 )
                 .map_err(map_err)?;
             }
+            for code in &new.validation_codes {
+                super::lifecycle::put_code(tx, &p.tenant_id, code)?;
+            }
             Ok(())
         })
         .await

@@ -121,6 +121,8 @@ impl PortableStore for SqliteStore {
                             admin_password_hash: hash,
                             associated_partner_id: associated.map(TenantId::from_stored),
                             relations,
+                            records: Vec::new(),
+                            domains: Vec::new(),
                         })
                     },
                 )

@@ -3,7 +3,7 @@
 //! Each case is an `async fn` that gets a fresh, empty [`DynStore`] and talks to it only
 //! through the [`partnerd_store::Store`] traits, so it knows nothing about the backend. The
 //! cases live in one module per trait they exercise most ([`partners`], [`keys`],
-//! [`customers`], [`grants`], [`idempotency`], [`portable`]); this file is the harness they
+//! [`customers`], [`lifecycle`], [`grants`], [`idempotency`], [`portable`]); this file is the harness they
 //! share: the backends' constructors, `backend_suite!`, `assert_err!`, and the records and
 //! lookups most cases build on.
 //!
@@ -83,6 +83,15 @@ macro_rules! backend_suite {
                 grants: [
                     grants_are_redeemed_once,
                 ],
+                lifecycle: [
+                    records_are_written_swapped_and_deleted,
+                    active_subscriptions_keep_the_reseller_relationship,
+                    qualifications_use_codes_atomically,
+                    concurrent_qualifications_use_a_code_once,
+                    validation_codes_are_per_partner,
+                    added_domains_are_unique_across_tenants,
+                    concurrent_claims_of_one_domain_have_one_winner,
+                ],
                 idempotency: [
                     idempotency_reserve_complete_replay,
                     stale_leases_are_released_by_node_or_all,
@@ -142,6 +151,7 @@ mod customers;
 mod grants;
 mod idempotency;
 mod keys;
+mod lifecycle;
 mod partners;
 mod portable;
 
@@ -272,6 +282,7 @@ fn new_partner(name: &str) -> NewPartner {
             password_hash: format!("$argon2id$password-of-{name}"),
             mfa: true,
         }],
+        validation_codes: Vec::new(),
     }
 }
 

@@ -46,6 +46,44 @@ pub(crate) async fn export_and_import_give_back_everything(store: DynStore, empt
         .await
         .unwrap();
 
+    // What a customer gathered, and a partner's validation code.
+    store
+        .put_validation_code(
+            &provider,
+            ValidationCodeRecord {
+                validation_id: "gcc".to_owned(),
+                organization_name: "Provider".to_owned(),
+                max_creates: 2,
+                remaining_creates: 2,
+                changed_at: 5,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_qualification(
+            &provider,
+            &direct.id,
+            QualificationRecord {
+                qualification: partnerd_wire::Qualification::GovernmentCommunityCloud,
+                vetting_status: Some(partnerd_wire::VettingStatus::Approved),
+                vetting_reason: None,
+                created_at: 7,
+                dated: true,
+                education_segment: None,
+                website: None,
+                validation_id: Some("gcc".to_owned()),
+                decided: false,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    store
+        .add_domain(&via.id, crate::lifecycle::domain("via.example"), None)
+        .await
+        .unwrap();
+
     let records = export(store.as_ref()).await.unwrap();
     assert_eq!(
         import(empty.as_ref(), records.clone()).await.unwrap(),
@@ -91,6 +129,27 @@ pub(crate) async fn export_and_import_give_back_everything(store: DynStore, empt
         (direct.company.clone(), direct.billing.clone(), direct.etag)
     );
     assert!(empty.domain_taken("via.onmicrosoft.com").await.unwrap());
+    assert!(empty.domain_taken("via.example").await.unwrap());
+    assert_eq!(
+        related(&empty, &provider, &via.id).await.custom_domains,
+        ["via.onmicrosoft.com", "via.example"],
+        "an added domain is listed once"
+    );
+    assert_eq!(
+        empty.validation_codes(&provider).await.unwrap(),
+        store.validation_codes(&provider).await.unwrap(),
+        "the code keeps its used create"
+    );
+    assert_eq!(
+        empty
+            .customer_records(&direct.id, RecordKind::Qualification)
+            .await
+            .unwrap(),
+        store
+            .customer_records(&direct.id, RecordKind::Qualification)
+            .await
+            .unwrap()
+    );
 
     // An import needs an empty store: a second one is refused whole.
     assert_err!(import(empty.as_ref(), records).await, StoreError::Config(_));

@@ -2,7 +2,8 @@
 //! administers through delegated admin rights. Nothing new is stored: the list is a fixed
 //! catalogue of the services a Microsoft 365 tenant has, shown while the caller holds delegated
 //! access and empty once it was removed (`PATCH {"allowDelegatedAccess": false}`). Each service
-//! links into the admin portal in the customer's context, as Partner Center's links do.
+//! links into the admin portal in the customer's context, as Partner Center's links do. The
+//! 21Vianet cloud (`--cloud china`) has no such operation: 404/1000 there.
 
 use axum::extract::State;
 use partnerd_store::CustomerId;
@@ -12,6 +13,7 @@ use partnerd_wire::{
 };
 
 use crate::api::customers::related;
+use crate::auth::cloud::Cloud;
 use crate::http::error::ApiResult;
 use crate::http::params::PathId;
 use crate::http::reply::{Format, Reply};
@@ -43,6 +45,7 @@ pub async fn list(
     format: Format,
     PathId(id): PathId<CustomerId>,
 ) -> ApiResult<Reply<ResourceCollection<ManagedService>>> {
+    crate::api::offered(&state, &[Cloud::China])?;
     caller.require_user()?;
     let view = related(&state, &caller, &id).await?;
     let items = if view.delegated_access {
@@ -74,6 +77,6 @@ pub fn routes() -> Vec<Route> {
         "getManagedServices",
         list,
     )
-    .summary("The customer's services the caller administers through delegated admin rights (none once delegated access is removed).")
+    .summary("The customer's services the caller administers through delegated admin rights (none once delegated access is removed). Not in the 21Vianet cloud.")
     .answers(200, Some(Body::ManagedServicePage))]
 }

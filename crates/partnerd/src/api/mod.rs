@@ -8,12 +8,30 @@ pub mod domains;
 pub mod managed_services;
 pub mod markets;
 pub mod profiles;
+pub mod qualifications;
 pub mod relationship_requests;
 pub mod relationships;
 pub mod subscriptions;
+pub mod validation_codes;
+pub mod validation_status;
 pub mod validations;
+pub mod verified_domains;
 
+use crate::auth::cloud::Cloud;
+use crate::http::error::{ApiError, ApiResult};
 use crate::routes::Route;
+use crate::state::AppState;
+
+/// 404/1000, as for an unknown route, when the server poses as a cloud in `missing_in`:
+/// Partner Center's national clouds lack some operations (managed services under 21Vianet,
+/// relationship requests in US Government).
+pub(crate) fn offered(state: &AppState, missing_in: &[Cloud]) -> ApiResult<()> {
+    if missing_in.contains(&state.settings.cloud) {
+        Err(ApiError::route_not_found())
+    } else {
+        Ok(())
+    }
+}
 
 /// Every Partner Center operation with its handler.
 pub fn routes() -> Vec<Route> {
@@ -27,6 +45,10 @@ pub fn routes() -> Vec<Route> {
         subscriptions::routes(),
         relationship_requests::routes(),
         validations::routes(),
+        qualifications::routes(),
+        validation_codes::routes(),
+        verified_domains::routes(),
+        validation_status::routes(),
     ]
     .into_iter()
     .flatten()

@@ -1,12 +1,14 @@
 //! `GET /v1/customers/relationshiprequests` (app+user): the link a partner sends a customer to
 //! accept it as its reseller, in the admin portal's current form. partnerd records each
 //! request as an invitation (`GET /_partnerd/invitations`) so that a test can play the
-//! customer's admin accepting it (`POST /_partnerd/invitations/{id}/accept`).
+//! customer's admin accepting it (`POST /_partnerd/invitations/{id}/accept`). The US Government
+//! cloud (`--cloud usgov`) has no such operation: 404/1000 there.
 
 use axum::extract::{RawQuery, State};
 use partnerd_store::TenantId;
 use partnerd_wire::{RelationshipRequest, ResourceAttributes};
 
+use crate::auth::cloud::Cloud;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
@@ -29,6 +31,7 @@ pub async fn request(
     format: Format,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Reply<RelationshipRequest>> {
+    crate::api::offered(&state, &[Cloud::UsGov])?;
     caller.require_user()?;
     let mut reseller = None;
     let mut provider = None;
@@ -84,7 +87,7 @@ pub fn routes() -> Vec<Route> {
         "getRelationshipRequest",
         request,
     )
-    .summary("The link a customer's admin follows to accept the caller as its reseller.")
+    .summary("The link a customer's admin follows to accept the caller as its reseller. Not in the US Government cloud.")
     .answers(200, Some(Body::RelationshipRequest))
     .query(&[
         "indirectResellerId",

@@ -1,6 +1,9 @@
 //! The control plane under `/_partnerd/`: health, readiness, metrics, the request journal,
-//! fault rules, address-validation fixtures and partner reset. Everything but health and readiness needs the admin token
+//! fault rules, address-validation fixtures, invitations, partner reset, and a customer's
+//! lifecycle ([`lifecycle`]). Everything but health and readiness needs the admin token
 //! (`Authorization: Bearer <token>`).
+
+pub mod lifecycle;
 
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -143,13 +146,7 @@ pub async fn reset_partner(
     _: Admin,
     Segment(tenant): Segment,
 ) -> ApiResult<Response> {
-    let found = match TenantId::parse(&tenant) {
-        Ok(id) => state.store.partner(&id).await?,
-        Err(_) => state.store.partner_by_domain(&tenant).await?,
-    };
-    let Some(partner) = found else {
-        return Err(ApiError::partner_not_found(&tenant));
-    };
+    let partner = lifecycle::find_partner(&state, &tenant).await?;
     let deleted = state.store.reset_partner(&partner.tenant_id).await?;
     Ok(Json(Reset {
         tenant_id: partner.tenant_id.into_string(),
@@ -332,8 +329,11 @@ pub fn routes() -> Vec<Route> {
             "resetPartner",
             reset_partner,
         )
-        .summary("Deletes the partner's customers; its credentials stay.")
+        .summary("Deletes the partner's customers (with everything they gathered) and refills its GCC validation codes; its credentials stay.")
         .access(Admin)
         .answers(200, Some(Body::Reset)),
     ]
+    .into_iter()
+    .chain(lifecycle::routes())
+    .collect()
 }

@@ -7,7 +7,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use partnerd_store::StoreError;
+use partnerd_store::{QualificationRefusal, StoreError};
 use partnerd_wire::ApiFault;
 
 use crate::http::reply::Format;
@@ -182,6 +182,62 @@ impl ApiError {
     /// would silently retry a 412).
     pub fn etag_mismatch() -> Self {
         Self::new(StatusCode::BAD_REQUEST, 2055, "Etag is no longer valid.")
+    }
+
+    /// 400/990011: the partner still has active subscriptions on the customer, so its reseller
+    /// relationship stays (Microsoft requires every subscription suspended first; the real
+    /// code is not public). `data` lists the subscriptions.
+    pub fn active_subscriptions(ids: Vec<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            990011,
+            "The reseller relationship cannot be removed while the customer has active subscriptions: suspend them first.",
+        )
+        .with_data(ids.into_iter().map(|id| format!("subscription: {id}")).collect())
+    }
+
+    /// 409/990009: the customer already has the qualification, or one that excludes it.
+    pub fn qualification_conflict(description: String) -> Self {
+        Self::new(StatusCode::CONFLICT, 990009, description)
+    }
+
+    /// 400/990010: a GovernmentCommunityCloud qualification without a usable validation code.
+    pub fn validation_code_refused(description: String) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, 990010, description)
+    }
+
+    /// 403/990012: only domain-registrar partners add verified domains.
+    pub fn not_a_registrar() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            990012,
+            "Only partners that are domain registrars may add a verified domain to a customer.",
+        )
+    }
+
+    /// 404/600074: the customer has no account validation status; the text is Partner
+    /// Center's.
+    pub fn account_status_not_found(customer: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            600074,
+            format!("Account Status for the customer, {customer} was not found."),
+        )
+    }
+
+    /// 404/1000: a resource under a customer that does not exist (a subscription, a
+    /// validation link, a qualification).
+    pub fn not_found(description: String) -> Self {
+        Self::new(StatusCode::NOT_FOUND, 1000, description)
+    }
+
+    /// 400/800091: a suspended subscription can only be reactivated, not otherwise changed.
+    pub fn subscription_suspended() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            800091,
+            "Cannot update a subscription with suspended status.",
+        )
     }
 
     /// 415/990004: unsupported request media type.
@@ -373,6 +429,13 @@ impl From<StoreError> for ApiError {
             StoreError::CapReached(cap) => Self::cap_reached(cap),
             StoreError::EtagMismatch => Self::etag_mismatch(),
             StoreError::NoRelationship => Self::no_relationship(),
+            StoreError::ActiveSubscriptions(ids) => Self::active_subscriptions(ids),
+            StoreError::Qualification(QualificationRefusal::Conflict(d)) => {
+                Self::qualification_conflict(d)
+            }
+            StoreError::Qualification(QualificationRefusal::Code(d)) => {
+                Self::validation_code_refused(d)
+            }
             other => Self::internal(&other.to_string()),
         }
     }

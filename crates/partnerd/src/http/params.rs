@@ -40,3 +40,19 @@ where
         raw.parse().map(PathId).map_err(|_| ApiError::not_a_guid())
     }
 }
+
+/// A customer id and the id of something under it (`/customers/{id}/subscriptions/{sub}`):
+/// the customer id is a GUID (400/2000 otherwise), the other is text.
+pub struct CustomerChild(pub partnerd_store::CustomerId, pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for CustomerChild {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path((customer, child)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::malformed(format!("The path is invalid: {e}.")))?;
+        let customer = customer.parse().map_err(|_| ApiError::not_a_guid())?;
+        Ok(CustomerChild(customer, child))
+    }
+}

@@ -50,6 +50,36 @@ pub enum Body {
     Accepted,
     /// A page of entitlements.
     EntitlementPage,
+    /// One subscription.
+    Subscription,
+    /// A subscription as the control plane takes it (with `partnerId`).
+    SubscriptionInput,
+    /// Every subscription of a customer, with its partner (control plane).
+    SubscriptionRecords,
+    /// A customer's qualifications (a bare array).
+    Qualifications,
+    /// One qualification.
+    Qualification,
+    /// A qualification request.
+    QualificationRequest,
+    /// One lower snake qualification string.
+    QualificationValue,
+    /// A review decision (control plane).
+    Review,
+    /// A partner's GCC validation codes (a bare array).
+    ValidationCodes,
+    /// One GCC validation code.
+    ValidationCode,
+    /// A customer's GCC validation link.
+    GccValidation,
+    /// A verified-domain request.
+    VerifiedDomain,
+    /// A domain.
+    Domain,
+    /// An account validation status.
+    ValidationStatus,
+    /// An account validation status as the control plane sets it.
+    AccountStatus,
     /// A postal address.
     Address,
     /// A country's validation rules.
@@ -123,6 +153,39 @@ fn schema(gen: &mut SchemaGenerator, body: Body) -> Value {
         }
         Body::EntitlementPage => {
             gen.subschema_for::<ResourceCollection<partnerd_wire::Entitlement>>()
+        }
+        Body::Subscription => gen.subschema_for::<partnerd_wire::Subscription>(),
+        Body::SubscriptionInput => {
+            let mut s = schema(gen, Body::Subscription);
+            if let Some(props) = s.pointer_mut("/properties").and_then(Value::as_object_mut) {
+                props.insert("partnerId".into(), json!({"type": "string", "description": "The owning partner; needed when several partners resell to the customer."}));
+            }
+            return s;
+        }
+        Body::SubscriptionRecords => {
+            return json!({"type": "array", "items": {"type": "object", "required": ["partnerId", "subscription"],
+                "properties": {"partnerId": {"type": "string"}, "subscription": schema(gen, Body::Subscription)}}})
+        }
+        Body::Qualifications => gen.subschema_for::<Vec<partnerd_wire::CustomerQualification>>(),
+        Body::Qualification => gen.subschema_for::<partnerd_wire::CustomerQualification>(),
+        Body::QualificationRequest => {
+            gen.subschema_for::<partnerd_wire::CustomerQualificationRequest>()
+        }
+        Body::QualificationValue => gen.subschema_for::<partnerd_wire::Qualification>(),
+        Body::Review => {
+            return json!({"type": "object", "required": ["decision"], "properties": {
+                "decision": {"type": "string", "enum": ["InReview", "Approved", "Denied"]},
+                "reason": {"type": "string"}}})
+        }
+        Body::ValidationCodes => gen.subschema_for::<Vec<partnerd_wire::ValidationCode>>(),
+        Body::ValidationCode => gen.subschema_for::<partnerd_wire::ValidationCode>(),
+        Body::GccValidation => gen.subschema_for::<partnerd_wire::GccValidationRelationship>(),
+        Body::VerifiedDomain => gen.subschema_for::<partnerd_wire::VerifiedDomain>(),
+        Body::Domain => gen.subschema_for::<partnerd_wire::Domain>(),
+        Body::ValidationStatus => gen.subschema_for::<partnerd_wire::ValidationStatus>(),
+        Body::AccountStatus => {
+            return json!({"type": "object", "required": ["status"], "properties": {
+                "status": {"type": "string", "enum": ["Allowed", "UnderReview", "NotAllowed", "Unknown", "Not Ready"]}}})
         }
         Body::ManagedServicePage => {
             gen.subschema_for::<ResourceCollection<partnerd_wire::ManagedService>>()

@@ -520,6 +520,7 @@ async fn user_without_mfa_signs_in_but_is_refused_with_900421() {
                 password_hash: hash_secret(password).unwrap(),
                 mfa: false,
             }],
+            validation_codes: vec![],
         })
         .await
         .unwrap();

@@ -63,3 +63,60 @@ async fn managed_services_follow_delegated_access() {
     assert_eq!(page["totalCount"], 0, "{page}");
     assert_eq!(page["items"], json!([]));
 }
+
+#[tokio::test]
+async fn the_21vianet_cloud_has_no_managed_services() {
+    let s = TestServer::start_with(partnerd::config::Settings {
+        cloud: partnerd::auth::cloud::Cloud::China,
+        ..Default::default()
+    })
+    .await;
+    let user = s.user_token().await;
+    let c = s.create_customer(&user, "china.onmicrosoft.com").await;
+    let path = format!(
+        "/v1/customers/{}/managedservices",
+        c["id"].as_str().unwrap()
+    );
+    assert_fault(
+        s.authed(Method::GET, &path, &user).send().await.unwrap(),
+        404,
+        1000,
+    )
+    .await;
+    // The relationship request exists there.
+    let r = s
+        .authed(Method::GET, "/v1/customers/relationshiprequests", &user)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn the_us_government_cloud_has_no_relationship_requests() {
+    let s = TestServer::start_with(partnerd::config::Settings {
+        cloud: partnerd::auth::cloud::Cloud::UsGov,
+        ..Default::default()
+    })
+    .await;
+    let user = s.user_token().await;
+    let r = s
+        .authed(Method::GET, "/v1/customers/relationshiprequests", &user)
+        .send()
+        .await
+        .unwrap();
+    assert_fault(r, 404, 1000).await;
+    let c = s.create_customer(&user, "gov.onmicrosoft.com").await;
+    let path = format!(
+        "/v1/customers/{}/managedservices",
+        c["id"].as_str().unwrap()
+    );
+    assert_eq!(
+        s.authed(Method::GET, &path, &user)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
