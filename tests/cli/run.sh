@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Drives the client CLI (`partnerd customers|billing|domains|addresses|seed`) against a started partnerd
+# Drives the client CLI (`partnerd customers|billing|domains|addresses|qualifications|seed`)
+# against a started partnerd
 # and checks its output and its exit codes; and the store commands' output a script reads
 # (`keys list`, `export --output`).
 set -euo pipefail
@@ -115,6 +116,25 @@ grep -q -- "--first-name" "$WORK/err" && grep -q -- "--postal-code" "$WORK/err" 
 expect 0 domains check clitest.onmicrosoft.com
 expect 3 domains check nobody-has-this.onmicrosoft.com
 [[ "$OUT" == *free* ]] || fail "domains check: $OUT"
+
+# Qualifications: the partner's codes, then a GCC qualification using one (app+user only).
+expect 0 qualifications codes --json
+CODE=$(json 'd[0]["validationId"]')
+[[ $(json 'd[0]["remainingCreates"]') == 5 ]] || fail "qualifications codes: $OUT"
+expect 0 qualifications codes
+grep -q "5/5" <<<"$OUT" || fail "codes table: $OUT"
+expect 4 qualifications add "$ID" --qualification gcc --code "$CODE"
+PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) \
+    expect 0 qualifications add "$ID" --qualification gcc --code "$CODE"
+[[ "$OUT" == "GovernmentCommunityCloud: Approved" ]] || fail "qualifications add: $OUT"
+PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) \
+    expect 6 qualifications add "$ID" --qualification education
+PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) \
+    expect 5 qualifications add "$ID" --qualification education --segment k12
+expect 0 qualifications list "$ID"
+grep -q "GovernmentCommunityCloud  Approved" <<<"$OUT" || fail "qualifications list: $OUT"
+expect 0 qualifications codes --json
+[[ $(json 'd[0]["remainingCreates"]') == 4 ]] || fail "a create used: $OUT"
 
 # App-only tokens may not end relationships; app+user ones may.
 expect 4 customers remove-relationship "$ID"

@@ -100,6 +100,10 @@ pub struct OpsArgs {
     /// which PowerShell 3.0.11's New-PartnerCustomer still expects.
     #[arg(long, default_value = "current", value_parser = parse_address_validation)]
     pub address_validation: partnerd::config::AddressValidation,
+    /// Seconds Microsoft's review of an Education qualification takes here: it stays InReview
+    /// that long, then is Approved (Denied when the website's host contains "deny").
+    #[arg(long, default_value_t = 0)]
+    pub qualification_review_delay: u32,
     /// This node's name: a node restarted after a crash under the same name releases the
     /// idempotency leases its dead process held on a shared (PostgreSQL) database, so retries
     /// need not wait for them to lapse. Default: HOST:PORT of the first --listen.

@@ -139,6 +139,13 @@ enum Command {
         #[command(subcommand)]
         command: AddressesCommand,
     },
+    /// Client: a customer's qualifications and the partner's GCC validation codes.
+    Qualifications {
+        #[command(flatten)]
+        connection: Connection,
+        #[command(subcommand)]
+        command: client::QualificationsCommand,
+    },
     /// Client: create realistic customers (varied countries, valid addresses) through the API.
     Seed {
         #[command(flatten)]
@@ -193,6 +200,13 @@ async fn run(command: Command) -> Result<ExitCode, CliError> {
         } => {
             let (api, out) = connection.connect()?;
             return client::domains::run(&api, &out, command).await;
+        }
+        Command::Qualifications {
+            connection,
+            command,
+        } => {
+            let (api, out) = connection.connect()?;
+            client::qualifications::run(&api, &out, command).await?;
         }
         Command::Addresses {
             connection,

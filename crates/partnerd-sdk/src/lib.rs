@@ -29,6 +29,7 @@
 
 mod auth;
 mod error;
+mod lifecycle;
 mod operations;
 mod transport;
 mod validations;
@@ -38,6 +39,7 @@ use std::time::Duration;
 
 pub use auth::{Credentials, TokenEndpoint};
 pub use error::{Error, Result, Tracking};
+pub use lifecycle::{QualificationOperations, SubscriptionOperations};
 pub use operations::{
     BillingProfileOperations, CompanyProfileOperations, CustomerOperations,
     CustomerRelationshipOperations, CustomersOperations, DomainOperations, DomainsOperations,

@@ -205,12 +205,12 @@ fn next_call<T>(page: &ResourceCollection<T>) -> Option<Call> {
 /// `/v1/customers/{id}`.
 #[derive(Debug, Clone)]
 pub struct CustomerOperations {
-    client: PartnerCenter,
+    pub(crate) client: PartnerCenter,
     id: String,
 }
 
 impl CustomerOperations {
-    fn path(&self, rest: &str) -> String {
+    pub(crate) fn path(&self, rest: &str) -> String {
         format!("/v1/customers/{}{rest}", segment(&self.id))
     }
 
@@ -327,7 +327,8 @@ impl CustomerOperations {
             .await
     }
 
-    /// The customer's subscriptions (none on partnerd, which sells nothing).
+    /// The caller's subscriptions on the customer (none on partnerd, which sells nothing,
+    /// unless a test put some there through the control plane).
     /// ```
     /// # include!("../doc/partnerd.rs");
     /// # #[tokio::main(flavor = "current_thread")]

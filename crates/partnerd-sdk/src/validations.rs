@@ -20,6 +20,10 @@ impl ValidationsOperations {
         Self { client }
     }
 
+    pub(crate) fn client(&self) -> &PartnerCenter {
+        &self.client
+    }
+
     /// Checks an address against its country's rules; writes nothing.
     /// ```
     /// # include!("../doc/partnerd.rs");

@@ -494,3 +494,80 @@ fn building_needs_credentials_and_http_urls() {
         "https://partner.partnercenterapi.microsoftonline.cn"
     );
 }
+
+#[tokio::test]
+async fn the_customer_lifecycle_through_the_sdk() {
+    use partnerd_sdk::wire::{CustomerQualificationRequest, Qualification};
+    let s = Server::start().await;
+    let pc = s.user_client();
+    let id = pc
+        .customers()
+        .create(&new_customer("sdklife.onmicrosoft.com"))
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    let customer = pc.customers().by_id(&id);
+
+    // A subscription put there by the control plane, suspended as PowerShell would.
+    let r = s
+        .admin(
+            reqwest::Method::POST,
+            &format!("/_partnerd/customers/{id}/subscriptions"),
+        )
+        .json(&json!({"id": "sdk-sub"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let err = customer.remove_reseller_relationship().await.unwrap_err();
+    assert_eq!(err.status(), Some(400));
+    let mut sub = customer.subscription("sdk-sub").get().await.unwrap();
+    sub.status = Some("suspended".into());
+    let patched = customer.subscription("sdk-sub").patch(&sub).await.unwrap();
+    assert_eq!(patched.status.as_deref(), Some("suspended"));
+
+    // GCC with the partner's code, through the legacy pair.
+    let code = pc.validations().validation_codes().await.unwrap()[0]
+        .validation_id
+        .clone();
+    let q = customer.qualifications();
+    assert_eq!(q.get_legacy().await.unwrap(), Qualification::None);
+    assert_eq!(
+        q.update_legacy(Qualification::GovernmentCommunityCloud, Some(&code))
+            .await
+            .unwrap(),
+        Qualification::GovernmentCommunityCloud
+    );
+    assert_eq!(customer.gcc_validation().await.unwrap().validation_id, code);
+    let soe = q
+        .create(&CustomerQualificationRequest {
+            qualification: Qualification::StateOwnedEntity,
+            education_segment: None,
+            validation_code: None,
+            website: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(soe.vetting_status, None);
+    assert_eq!(q.get().await.unwrap().len(), 2);
+
+    // No account status until the control plane sets one.
+    assert_eq!(
+        customer.validation_status().await.unwrap_err().status(),
+        Some(404)
+    );
+    s.admin(
+        reqwest::Method::PUT,
+        &format!("/_partnerd/customers/{id}/validation-status"),
+    )
+    .json(&json!({"status": "Allowed"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        customer.validation_status().await.unwrap().status,
+        "Allowed"
+    );
+    customer.remove_reseller_relationship().await.unwrap();
+}

@@ -1,4 +1,5 @@
-//! The client half of the command line: `customers`, `billing`, `domains` and `addresses` talk to any
+//! The client half of the command line: `customers`, `billing`, `domains`, `addresses` and
+//! `qualifications` talk to any
 //! Partner Center endpoint (partnerd or the real service) through the Rust SDK.
 //!
 //! Each command group has its module; they share the connection settings (`connection`), the
@@ -12,9 +13,11 @@ pub mod connection;
 pub mod customers;
 pub mod domains;
 pub mod output;
+pub mod qualifications;
 
 pub use addresses::AddressesCommand;
 pub use billing::BillingCommand;
 pub use connection::Connection;
 pub use customers::CustomersCommand;
 pub use domains::DomainsCommand;
+pub use qualifications::QualificationsCommand;

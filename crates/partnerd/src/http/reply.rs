@@ -99,10 +99,11 @@ impl Format {
 }
 
 /// The root element of a resource in XML: its objectType (`ResourceCollection` for pages,
-/// `ApiFault` for errors, `boolean` for a bare truth value).
+/// `ApiFault` for errors, `boolean` and `string` for a bare value).
 fn xml_root(tree: &serde_json::Value) -> &'static str {
     match tree {
         serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::String(_) => "string",
         serde_json::Value::Object(map) => {
             match map
                 .get("attributes")
@@ -114,6 +115,7 @@ fn xml_root(tree: &serde_json::Value) -> &'static str {
                 Some("CustomerBillingProfile") => "CustomerBillingProfile",
                 Some("CustomerCompanyProfile") => "CustomerCompanyProfile",
                 Some("PartnerRelationship") => "PartnerRelationship",
+                Some("Subscription") => "Subscription",
                 _ if map.contains_key("code") && map.contains_key("description") => "ApiFault",
                 _ => "Response",
             }
