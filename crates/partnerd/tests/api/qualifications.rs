@@ -368,3 +368,26 @@ async fn a_retried_qualification_request_replays() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn xml_bodies_ask_for_qualifications_too() {
+    let s = TestServer::start().await;
+    let user = s.user_token().await;
+    let c = s.create_customer(&user, "xmlqual.onmicrosoft.com").await;
+    let path = format!("/v1/customers/{}/qualifications", c["id"].as_str().unwrap());
+    let r = s
+        .authed(Method::POST, &path, &user)
+        .header("content-type", "application/xml")
+        .header("accept", "application/xml")
+        .body("<CustomerQualificationRequest><Qualification>Education</Qualification><EducationSegment>K12</EducationSegment></CustomerQualificationRequest>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("<qualification>Education</qualification>")
+            && text.contains("<vettingStatus>InReview</vettingStatus>"),
+        "{text}"
+    );
+}
