@@ -242,6 +242,15 @@ pub trait LifecycleStore: Send + Sync {
         record: CustomerRecord,
         expected: Option<serde_json::Value>,
     ) -> StoreResult<bool>;
+    /// Adds a record unless one is stored under its (kind, key) already: false then, and
+    /// nothing is written. The completion (rendered without a customer) is stored with a new
+    /// record, in the same transaction.
+    async fn insert_customer_record(
+        &self,
+        customer_id: &CustomerId,
+        record: CustomerRecord,
+        completion: Option<Completion>,
+    ) -> StoreResult<bool>;
     /// Deletes a record; false if there was none.
     async fn delete_customer_record(
         &self,

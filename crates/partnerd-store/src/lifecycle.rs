@@ -28,6 +28,11 @@ pub enum RecordKind {
     GccValidation,
     /// The account validation status (key: `account`).
     AccountStatus,
+    /// A partner's confirmation that the customer accepted an agreement (key: a digest of
+    /// its template and contact, so that the same confirmation is stored once).
+    Agreement,
+    /// Whether the customer signed the Microsoft Customer Agreement itself (key: `mca`).
+    DirectSign,
 }
 
 impl RecordKind {
@@ -38,8 +43,20 @@ impl RecordKind {
             Self::Qualification => "qualification",
             Self::GccValidation => "gcc_validation",
             Self::AccountStatus => "account_status",
+            Self::Agreement => "agreement",
+            Self::DirectSign => "direct_sign",
         }
     }
+
+    /// Every kind.
+    pub const ALL: [RecordKind; 6] = [
+        Self::Subscription,
+        Self::Qualification,
+        Self::GccValidation,
+        Self::AccountStatus,
+        Self::Agreement,
+        Self::DirectSign,
+    ];
 }
 
 /// One document of a customer.

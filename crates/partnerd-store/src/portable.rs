@@ -56,12 +56,7 @@ pub async fn export(store: &dyn Store) -> StoreResult<Vec<ExportRecord>> {
         });
     }
     for mut customer in store.export_customers().await? {
-        for kind in [
-            RecordKind::Subscription,
-            RecordKind::Qualification,
-            RecordKind::GccValidation,
-            RecordKind::AccountStatus,
-        ] {
+        for kind in RecordKind::ALL {
             customer
                 .records
                 .extend(store.customer_records(&customer.id, kind).await?);

@@ -18,6 +18,27 @@ pub struct ApiFault {
     /// The component that answered (`PartnerFD`).
     #[serde(default)]
     pub source: String,
+    /// The details some newer errors add (`PartnerConfirmedAgreementAlreadyExists`, ...).
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Box<FaultDetails>>,
+}
+
+/// The keys some newer Partner Center errors carry besides the classic four.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FaultDetails {
+    /// The description again.
+    pub message: String,
+    /// The error's name (`PartnerConfirmedAgreementAlreadyExists`).
+    pub error_name: String,
+    /// Whether retrying the same request may succeed.
+    pub is_retryable: bool,
+    /// Parameters of the message (none).
+    #[serde(default)]
+    pub parameters: serde_json::Map<String, serde_json::Value>,
+    /// `InternalErrorCode=<code>`.
+    pub error_message_extended: String,
 }
 
 /// The longest description a fault carries.
@@ -42,7 +63,22 @@ impl ApiFault {
             description,
             data,
             source: "PartnerFD".to_owned(),
+            details: None,
         }
+    }
+
+    /// The fault with the details the newer operations add: `message` (the description
+    /// again), `errorName`, `isRetryable`, empty `parameters` and `errorMessageExtended`
+    /// (`InternalErrorCode=<code>`).
+    pub fn with_details(mut self, error_name: &str, retryable: bool) -> Self {
+        self.details = Some(Box::new(FaultDetails {
+            message: self.description.clone(),
+            error_name: error_name.to_owned(),
+            is_retryable: retryable,
+            parameters: serde_json::Map::new(),
+            error_message_extended: format!("InternalErrorCode={}", self.code),
+        }));
+        self
     }
 }
 

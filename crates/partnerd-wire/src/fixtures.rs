@@ -210,6 +210,25 @@ pub(crate) fn full_subscription() -> crate::Subscription {
     }
 }
 
+/// An agreement confirmation with every writable property set.
+pub(crate) fn full_agreement() -> crate::Agreement {
+    let s = || Some("x".to_owned());
+    crate::Agreement {
+        user_id: s(),
+        primary_contact: Some(crate::Contact {
+            first_name: s(),
+            last_name: s(),
+            email: s(),
+            phone_number: s(),
+        }),
+        template_id: s(),
+        date_agreed: s(),
+        agreement_type: s(),
+        agreement_link: s(),
+        attributes: None,
+    }
+}
+
 /// Every fully populated value above, serialized.
 pub(crate) fn all_serialized() -> Vec<serde_json::Value> {
     let values = [
@@ -221,6 +240,7 @@ pub(crate) fn all_serialized() -> Vec<serde_json::Value> {
         serde_json::to_value(full_verified_domain()),
         serde_json::to_value(full_qualification_request()),
         serde_json::to_value(full_subscription()),
+        serde_json::to_value(full_agreement()),
     ];
     values
         .into_iter()

@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod agreement;
 pub mod collection;
 pub mod customer;
 pub mod decode;
@@ -31,6 +32,7 @@ pub mod subscription;
 pub mod validation;
 pub mod xml;
 
+pub use agreement::{Agreement, AgreementDocument, AgreementMetaData, Contact, DirectSignStatus};
 pub use collection::ResourceCollection;
 pub use customer::{
     Address, Customer, CustomerBillingProfile, CustomerCompanyProfile, UserCredentials,

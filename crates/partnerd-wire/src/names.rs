@@ -115,6 +115,23 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "federationBrandName",
     "defaultInteractiveAuthenticationMethod",
     "supportsMfa",
+    // Agreements.
+    "userId",
+    "primaryContact",
+    "templateId",
+    "dateAgreed",
+    "agreementLink",
+    "agreementType",
+    "versionRank",
+    "displayUri",
+    "downloadUri",
+    "isSigned",
+    // Fault details some errors carry.
+    "message",
+    "errorName",
+    "isRetryable",
+    "parameters",
+    "errorMessageExtended",
     // Account validation status.
     "type",
     "lastUpdateDateTime",
@@ -202,6 +219,11 @@ pub const OPTIONAL_TEXT_PROPERTIES: &[&str] = &[
     "openIdConnectDiscoveryEndpoint",
     "federationBrandName",
     "defaultInteractiveAuthenticationMethod",
+    "userId",
+    "templateId",
+    "dateAgreed",
+    "agreementLink",
+    "type",
 ];
 
 /// Whether `name`, in any casing, is one of `list`.
@@ -289,6 +311,7 @@ mod tests {
             && serde_json::from_value::<crate::CustomerQualificationRequest>(values[6].clone())
                 .is_ok()
             && serde_json::from_value::<crate::Subscription>(values[7].clone()).is_ok()
+            && serde_json::from_value::<crate::Agreement>(values[8].clone()).is_ok()
     }
 
     /// The tree without its text properties named in `names`, at any depth.

@@ -1273,7 +1273,7 @@ mod tests {
             rest in proptest::collection::vec(opt_text(), 3),
             kind in proptest::sample::select(PartnerRelationshipType::ALL),
         ) {
-            let fault = ApiFault { code, description, data, source };
+            let fault = ApiFault { code, description, data, source, details: None };
             let xml = to_xml("ApiFault", &serde_json::to_value(&fault).unwrap());
             let back: ApiFault = decode_value(from_xml(xml.as_bytes()).unwrap()).unwrap();
             prop_assert_eq!(back, fault);

@@ -192,6 +192,39 @@ impl LifecycleStore for PostgresStore {
         .await
     }
 
+    async fn insert_customer_record(
+        &self,
+        customer_id: &CustomerId,
+        record: CustomerRecord,
+        completion: Option<Completion>,
+    ) -> StoreResult<bool> {
+        self.timed(async {
+            let mut client = self.conn().await?;
+            let tx = begin(&mut client).await?;
+            let seq = seq_of(&tx, customer_id, true).await?;
+            let n = execute(
+                &tx,
+                "INSERT INTO customer_records (customer_seq, kind, key, partner_id, body) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (customer_seq, kind, key) DO NOTHING",
+                &[
+                    &seq,
+                    &record.kind.as_str(),
+                    &record.key,
+                    &record.partner_id,
+                    &record.body.to_string(),
+                ],
+            )
+            .await?;
+            if n == 0 {
+                return Ok(false);
+            }
+            complete_in(&tx, completion, None).await?;
+            commit(tx).await?;
+            Ok(true)
+        })
+        .await
+    }
+
     async fn delete_customer_record(
         &self,
         customer_id: &CustomerId,

@@ -177,6 +177,39 @@ impl LifecycleStore for SqliteStore {
         .await
     }
 
+    async fn insert_customer_record(
+        &self,
+        customer_id: &CustomerId,
+        record: CustomerRecord,
+        completion: Option<Completion>,
+    ) -> StoreResult<bool> {
+        let customer_id = customer_id.to_owned();
+        self.write(move |tx| {
+            let seq = seq_of(tx, &customer_id)?;
+            let n = tx
+                .prepare_cached(
+                    "INSERT INTO customer_records (customer_seq, kind, key, partner_id, body) VALUES (?1, ?2, ?3, ?4, ?5) \
+                     ON CONFLICT (customer_seq, kind, key) DO NOTHING",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        seq,
+                        record.kind.as_str(),
+                        record.key,
+                        record.partner_id,
+                        record.body.to_string()
+                    ])
+                })
+                .map_err(map_err)?;
+            if n == 0 {
+                return Ok(false);
+            }
+            complete_in(tx, completion, None)?;
+            Ok(true)
+        })
+        .await
+    }
+
     async fn delete_customer_record(
         &self,
         customer_id: &CustomerId,

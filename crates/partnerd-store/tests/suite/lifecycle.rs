@@ -120,6 +120,22 @@ pub(crate) async fn records_are_written_swapped_and_deleted(store: DynStore) {
         .unwrap();
     assert_eq!(now[1], suspended);
 
+    // An insert never replaces.
+    assert!(!store
+        .insert_customer_record(&c.id, sub_record(&p, "s1", "active"), None)
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .customer_records(&c.id, RecordKind::Subscription)
+            .await
+            .unwrap()[1],
+        suspended
+    );
+    assert!(store
+        .insert_customer_record(&c.id, sub_record(&p, "s2", "active"), None)
+        .await
+        .unwrap());
     assert!(store
         .delete_customer_record(&c.id, RecordKind::Subscription, "s1")
         .await

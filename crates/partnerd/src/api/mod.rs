@@ -3,6 +3,7 @@
 //! and [`crate::app`] joins them with the control plane's into the one table that builds both
 //! the router and the OpenAPI document.
 
+pub mod agreements;
 pub mod customers;
 pub mod domains;
 pub mod managed_services;
@@ -49,6 +50,7 @@ pub fn routes() -> Vec<Route> {
         validation_codes::routes(),
         verified_domains::routes(),
         validation_status::routes(),
+        agreements::routes(),
     ]
     .into_iter()
     .flatten()

@@ -1,6 +1,7 @@
 //! The control plane's hand on a customer's life: subscriptions (partnerd sells nothing, so a
 //! test puts them there), qualification reviews and qualifications a partner cannot ask for
-//! (Nonprofit), the account validation status, and partners' GCC validation codes.
+//! (Nonprofit), the account validation status, a direct signature of the Customer Agreement,
+//! and partners' GCC validation codes.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -361,6 +362,39 @@ pub async fn clear_account_status(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /_partnerd/customers/{id}/direct-sign [{"isSigned": false}]`: the customer accepted
+/// the Microsoft Customer Agreement itself (or, with `false`, no longer counts as having);
+/// 200 with the status.
+pub async fn direct_sign(
+    State(state): State<AppState>,
+    _: Admin,
+    PathId(id): PathId<CustomerId>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let signed = if body.iter().all(u8::is_ascii_whitespace) {
+        true
+    } else {
+        let status: partnerd_wire::DirectSignStatus =
+            serde_json::from_slice(&body).map_err(|e| {
+                ApiError::malformed(format!("Expected {{\"isSigned\": true|false}}: {e}."))
+            })?;
+        status.is_signed
+    };
+    let partner = resellers(&state, &id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::customer_not_found(&id))?;
+    let status = partnerd_wire::DirectSignStatus { is_signed: signed };
+    let record = CustomerRecord::of(RecordKind::DirectSign, "mca", partner, &status)?;
+    state
+        .store
+        .put_customer_record(&id, record, None)
+        .await
+        .map_err(customer_error(&id))?;
+    Ok(Json(status).into_response())
+}
+
 /// `GET /_partnerd/partners/{tenant}/validation-codes`.
 pub async fn list_codes(
     State(state): State<AppState>,
@@ -539,6 +573,15 @@ pub fn routes() -> Vec<Route> {
         .summary("Removes the customer's account validation status (reads answer 404/600074).")
         .access(Admin)
         .answers(204, None),
+        Route::post(
+            "/_partnerd/customers/{id}/direct-sign",
+            "setDirectSign",
+            direct_sign,
+        )
+        .summary("The customer accepted the Microsoft Customer Agreement itself (body optional; {\"isSigned\": false} undoes it).")
+        .access(Admin)
+        .takes(Body::DirectSignStatus)
+        .answers(200, Some(Body::DirectSignStatus)),
         Route::get(
             "/_partnerd/partners/{tenant}/validation-codes",
             "listValidationCodes",

@@ -218,17 +218,63 @@ impl ApiError {
     /// 404/600074: the customer has no account validation status; the text is Partner
     /// Center's.
     pub fn account_status_not_found(customer: &str) -> Self {
-        Self::new(
+        let mut e = Self::new(
             StatusCode::NOT_FOUND,
             600074,
             format!("Account Status for the customer, {customer} was not found."),
-        )
+        );
+        e.fault = e.fault.with_details("AccountStatusNotFound", false);
+        e
     }
 
     /// 404/1000: a resource under a customer that does not exist (a subscription, a
     /// validation link, a qualification).
     pub fn not_found(description: String) -> Self {
         Self::new(StatusCode::NOT_FOUND, 1000, description)
+    }
+
+    /// 409/600061: the same partner-confirmed agreement (template and contact) exists, with
+    /// the extra keys Partner Center adds to this error.
+    pub fn agreement_exists() -> Self {
+        let mut e = Self::new(
+            StatusCode::CONFLICT,
+            600061,
+            "A partner confirmed agreement already exists with the same details.",
+        );
+        e.fault = e
+            .fault
+            .with_details("PartnerConfirmedAgreementAlreadyExists", false);
+        e
+    }
+
+    /// 400/600002: `dateAgreed` is later than now.
+    pub fn date_agreed_in_future() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            600002,
+            "The date of agreement cannot be greater than the current date.",
+        )
+        .with_data(vec!["property_name: dateAgreed".to_owned()])
+    }
+
+    /// 400/990013: the retired Microsoft Cloud Agreement template takes no new confirmations
+    /// (Partner Center's text; its code is not public).
+    pub fn template_retired(template: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            990013,
+            format!("The agreement template id {template} is no longer supported."),
+        )
+        .with_data(vec!["property_name: templateId".to_owned()])
+    }
+
+    /// 403/990014: an agreement-document link that expired or was altered.
+    pub fn document_link_invalid() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            990014,
+            "This document link expired or is not valid; ask for a new one.",
+        )
     }
 
     /// 400/800091: a suspended subscription can only be reactivated, not otherwise changed.

@@ -12,6 +12,7 @@ pub mod context;
 pub mod error;
 pub mod idempotency;
 pub mod operations;
+pub mod origin;
 pub mod params;
 pub mod paths;
 pub mod reply;

@@ -10,10 +10,17 @@
 
 use axum::http::{Request, Uri};
 
+/// The path as the client sent it, kept in the request's extensions when normalising changed
+/// it: the few operations whose ids are case-sensitive (an agreement template's) read it.
+#[derive(Debug, Clone)]
+pub struct OriginalPath(pub String);
+
 /// Rewrites the request's path in place.
 pub fn normalise<B>(mut request: Request<B>) -> Request<B> {
     if let Some(uri) = normalised(request.uri()) {
+        let original = OriginalPath(request.uri().path().to_owned());
         *request.uri_mut() = uri;
+        request.extensions_mut().insert(original);
     }
     request
 }

@@ -61,15 +61,7 @@ pub enum Endpoint {
     V2,
 }
 
-/// The URL clients reach this server at, from the `Host` header.
-pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let scheme = if state.settings.tls { "https" } else { "http" };
-    format!("{scheme}://{host}")
-}
+pub use crate::http::origin::base_url;
 
 /// A form-encoded request to the token service.
 pub struct Form {

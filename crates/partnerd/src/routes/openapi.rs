@@ -80,6 +80,16 @@ pub enum Body {
     ValidationStatus,
     /// An account validation status as the control plane sets it.
     AccountStatus,
+    /// An agreement confirmation.
+    Agreement,
+    /// A page of agreement confirmations.
+    AgreementPage,
+    /// A page of agreement templates.
+    AgreementMetaDataPage,
+    /// Links to an agreement document.
+    AgreementDocument,
+    /// `{"isSigned": …}`.
+    DirectSignStatus,
     /// A postal address.
     Address,
     /// A country's validation rules.
@@ -187,6 +197,13 @@ fn schema(gen: &mut SchemaGenerator, body: Body) -> Value {
             return json!({"type": "object", "required": ["status"], "properties": {
                 "status": {"type": "string", "enum": ["Allowed", "UnderReview", "NotAllowed", "Unknown", "Not Ready"]}}})
         }
+        Body::Agreement => gen.subschema_for::<partnerd_wire::Agreement>(),
+        Body::AgreementPage => gen.subschema_for::<ResourceCollection<partnerd_wire::Agreement>>(),
+        Body::AgreementMetaDataPage => {
+            gen.subschema_for::<ResourceCollection<partnerd_wire::AgreementMetaData>>()
+        }
+        Body::AgreementDocument => gen.subschema_for::<partnerd_wire::AgreementDocument>(),
+        Body::DirectSignStatus => gen.subschema_for::<partnerd_wire::DirectSignStatus>(),
         Body::ManagedServicePage => {
             gen.subschema_for::<ResourceCollection<partnerd_wire::ManagedService>>()
         }

@@ -3,6 +3,7 @@
 //! binary for all of them (see `[[test]]` in Cargo.toml); whole answers that are the contract
 //! are pinned by insta snapshots in `snapshots/`.
 
+mod agreements;
 mod authentication;
 mod connections;
 mod customers;
