@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Drives the client CLI (`partnerd customers|billing|domains|addresses|qualifications|seed`)
+# Drives the client CLI (`partnerd customers|billing|domains|addresses|qualifications|agreements|seed`)
 # against a started partnerd
 # and checks its output and its exit codes; and the store commands' output a script reads
 # (`keys list`, `export --output`).
@@ -135,6 +135,22 @@ expect 0 qualifications list "$ID"
 grep -q "GovernmentCommunityCloud  Approved" <<<"$OUT" || fail "qualifications list: $OUT"
 expect 0 qualifications codes --json
 [[ $(json 'd[0]["remainingCreates"]') == 4 ]] || fail "a create used: $OUT"
+
+# Agreements: the catalogue, a confirmation (app+user), its duplicate (409: exit 5), the list.
+PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) expect 0 agreements templates
+grep -q "117a77b0-9360-443b-8795-c6dedc750cf9  MicrosoftCustomerAgreement" <<<"$OUT" || fail "templates: $OUT"
+expect 4 agreements confirm "$ID" --contact "Ada Lovelace <ada@contoso.com>"
+PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) \
+    expect 0 agreements confirm "$ID" --contact "Ada King Lovelace <ada@contoso.com>" --phone "+1 425 555 0100"
+[[ "$OUT" == "MicrosoftCustomerAgreement confirmed for $ID on "* ]] || fail "agreements confirm: $OUT"
+PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) \
+    expect 5 agreements confirm "$ID" --contact "Ada King Lovelace <ada@contoso.com>" --phone "+1 425 555 0100"
+grep -q "600061" "$WORK/err" || fail "a duplicate confirmation: $(cat "$WORK/err")"
+expect 2 agreements confirm "$ID" --contact "Ada"
+PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) expect 0 agreements list "$ID" --json
+[[ $(json 'd["items"][0]["primaryContact"]["lastName"]') == "King Lovelace" ]] || fail "agreements list: $OUT"
+PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) expect 0 agreements document --country DE --language de-DE
+grep -q "^download: http" <<<"$OUT" || fail "agreements document: $OUT"
 
 # App-only tokens may not end relationships; app+user ones may.
 expect 4 customers remove-relationship "$ID"

@@ -126,6 +126,9 @@ pub enum CliError {
     /// The client's connection settings are wrong (exit 8).
     #[error("invalid configuration: {0}")]
     Config(#[from] ConfigError),
+    /// The endpoint answered, but without what the command needs (exit 3).
+    #[error("{0}")]
+    NotOffered(String),
     /// The endpoint (or the token service) refused, failed or could not be reached; the exit
     /// code follows the answer.
     #[error(transparent)]
@@ -179,6 +182,7 @@ impl CliError {
         match self {
             CliError::Config(_) => EXIT_CONFIG,
             CliError::Api(e) => api_exit_code(e),
+            CliError::NotOffered(_) => EXIT_NOT_FOUND,
             _ => EXIT_FAILURE,
         }
     }

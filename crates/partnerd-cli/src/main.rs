@@ -146,6 +146,13 @@ enum Command {
         #[command(subcommand)]
         command: client::QualificationsCommand,
     },
+    /// Client: confirm and read Microsoft Customer Agreement acceptance.
+    Agreements {
+        #[command(flatten)]
+        connection: Connection,
+        #[command(subcommand)]
+        command: client::AgreementsCommand,
+    },
     /// Client: create realistic customers (varied countries, valid addresses) through the API.
     Seed {
         #[command(flatten)]
@@ -200,6 +207,13 @@ async fn run(command: Command) -> Result<ExitCode, CliError> {
         } => {
             let (api, out) = connection.connect()?;
             return client::domains::run(&api, &out, command).await;
+        }
+        Command::Agreements {
+            connection,
+            command,
+        } => {
+            let (api, out) = connection.connect()?;
+            client::agreements::run(&api, &out, command).await?;
         }
         Command::Qualifications {
             connection,

@@ -27,6 +27,7 @@
 
 #![warn(missing_docs)]
 
+mod agreements;
 mod auth;
 mod error;
 mod lifecycle;
@@ -37,6 +38,10 @@ mod validations;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use agreements::{
+    AgreementDetailsOperations, AgreementDocumentOperations, AgreementTemplateOperations,
+    AgreementTemplatesOperations, CustomerAgreementOperations,
+};
 pub use auth::{Credentials, TokenEndpoint};
 pub use error::{Error, Result, Tracking};
 pub use lifecycle::{QualificationOperations, SubscriptionOperations};

@@ -1,5 +1,5 @@
-//! The client half of the command line: `customers`, `billing`, `domains`, `addresses` and
-//! `qualifications` talk to any
+//! The client half of the command line: `customers`, `billing`, `domains`, `addresses`,
+//! `qualifications` and `agreements` talk to any
 //! Partner Center endpoint (partnerd or the real service) through the Rust SDK.
 //!
 //! Each command group has its module; they share the connection settings (`connection`), the
@@ -8,6 +8,7 @@
 
 pub mod address;
 pub mod addresses;
+pub mod agreements;
 pub mod billing;
 pub mod connection;
 pub mod customers;
@@ -16,6 +17,7 @@ pub mod output;
 pub mod qualifications;
 
 pub use addresses::AddressesCommand;
+pub use agreements::AgreementsCommand;
 pub use billing::BillingCommand;
 pub use connection::Connection;
 pub use customers::CustomersCommand;
