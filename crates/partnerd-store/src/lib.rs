@@ -17,6 +17,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod history;
 pub mod ids;
 pub mod lifecycle;
 pub mod model;
@@ -32,6 +33,7 @@ use async_trait::async_trait;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use error::{StoreError, StoreResult};
+pub use history::{DailyAdoption, RequestKind, RequestRecord};
 pub use ids::{canonical_guid, ClientId, CustomerId, NotAGuid, TenantId, UserId};
 pub use lifecycle::{
     AccountStatusRecord, CustomerRecord, GccValidationRecord, QualificationRecord,
@@ -300,6 +302,52 @@ pub trait LifecycleStore: Send + Sync {
     ) -> StoreResult<Vec<partnerd_wire::VerifiedDomain>>;
 }
 
+/// The request history behind the MFA reports, shared by every node.
+#[async_trait]
+pub trait HistoryStore: Send + Sync {
+    /// Appends rows, in one transaction.
+    async fn record_requests(&self, batch: Vec<RequestRecord>) -> StoreResult<()>;
+    /// The partner's rows of `kind` (both when `None`) since `since_ms`, newest first, at
+    /// most `limit`; only those without multi-factor authentication when `without_mfa`.
+    async fn requests(
+        &self,
+        partner_id: &TenantId,
+        since_ms: i64,
+        kind: Option<RequestKind>,
+        without_mfa: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<RequestRecord>>;
+    /// The partner's API requests from `from_ms` (inclusive) to `to_ms` (exclusive), counted
+    /// per day and application, in day then application order.
+    async fn daily_adoption(
+        &self,
+        partner_id: &TenantId,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StoreResult<Vec<DailyAdoption>>;
+    /// Deletes the rows older than `before_ms`; returns how many went.
+    async fn prune_requests(&self, before_ms: i64) -> StoreResult<u64>;
+}
+
+/// Server-wide JSON documents by (kind, key).
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
+    /// The documents of a kind, in key order.
+    async fn documents(&self, kind: &str) -> StoreResult<Vec<(String, serde_json::Value)>>;
+    /// Writes a document (insert or replace).
+    async fn put_document(&self, kind: &str, key: &str, body: serde_json::Value)
+        -> StoreResult<()>;
+    /// Writes a document unless one exists under (kind, key): false then.
+    async fn insert_document(
+        &self,
+        kind: &str,
+        key: &str,
+        body: serde_json::Value,
+    ) -> StoreResult<bool>;
+    /// Deletes a document; false if there was none.
+    async fn delete_document(&self, kind: &str, key: &str) -> StoreResult<bool>;
+}
+
 /// Reading everything out and loading it into an empty store, for moving between backends.
 #[async_trait]
 pub trait PortableStore: Send + Sync {
@@ -330,6 +378,8 @@ pub trait Store:
     + KeyStore
     + CustomerStore
     + LifecycleStore
+    + HistoryStore
+    + DocumentStore
     + GrantStore
     + IdempotencyStore
     + Observed
@@ -341,6 +391,8 @@ impl<T> Store for T where
         + KeyStore
         + CustomerStore
         + LifecycleStore
+        + HistoryStore
+        + DocumentStore
         + GrantStore
         + IdempotencyStore
         + Observed

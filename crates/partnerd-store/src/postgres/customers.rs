@@ -392,6 +392,12 @@ impl CustomerStore for PostgresStore {
                 &[&partner_id],
             )
             .await?;
+            execute(
+                &tx,
+                "DELETE FROM request_history WHERE partner_id = $1",
+                &[&partner_id],
+            )
+            .await?;
             commit(tx).await?;
             Ok(n)
         })

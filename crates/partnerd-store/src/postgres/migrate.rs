@@ -32,6 +32,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/postgres/0005_lifecycle.sql"),
     ),
+    (
+        6,
+        include_str!("../../migrations/postgres/0006_history_and_documents.sql"),
+    ),
 ];
 
 /// Applies the migrations the database lacks; creates `schema` first when one is named (it

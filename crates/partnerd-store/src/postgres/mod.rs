@@ -60,6 +60,7 @@ mod config;
 mod customers;
 mod exec;
 mod grants;
+mod history;
 mod idempotency;
 mod lifecycle;
 mod migrate;

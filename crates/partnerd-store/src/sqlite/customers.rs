@@ -384,6 +384,11 @@ impl CustomerStore for SqliteStore {
                     [&partner_id],
                 )
                 .map_err(map_err)?;
+                tx.execute(
+                    "DELETE FROM request_history WHERE partner_id = ?1",
+                    [&partner_id],
+                )
+                .map_err(map_err)?;
                 Ok(n as u64)
             })
             .await;

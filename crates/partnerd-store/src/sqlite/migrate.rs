@@ -24,6 +24,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/sqlite/0005_lifecycle.sql"),
     ),
+    (
+        6,
+        include_str!("../../migrations/sqlite/0006_history_and_documents.sql"),
+    ),
 ];
 
 pub(super) fn run(conn: &mut Connection) -> StoreResult<()> {

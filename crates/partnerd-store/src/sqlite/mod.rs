@@ -9,6 +9,7 @@
 mod cache;
 mod customers;
 mod grants;
+mod history;
 mod idempotency;
 mod lifecycle;
 mod migrate;

@@ -3,7 +3,7 @@
 //! Each case is an `async fn` that gets a fresh, empty [`DynStore`] and talks to it only
 //! through the [`partnerd_store::Store`] traits, so it knows nothing about the backend. The
 //! cases live in one module per trait they exercise most ([`partners`], [`keys`],
-//! [`customers`], [`lifecycle`], [`grants`], [`idempotency`], [`portable`]); this file is the harness they
+//! [`customers`], [`lifecycle`], [`history`], [`grants`], [`idempotency`], [`portable`]); this file is the harness they
 //! share: the backends' constructors, `backend_suite!`, `assert_err!`, and the records and
 //! lookups most cases build on.
 //!
@@ -83,6 +83,11 @@ macro_rules! backend_suite {
                 grants: [
                     grants_are_redeemed_once,
                 ],
+                history: [
+                    history_is_read_newest_first_per_partner,
+                    adoption_counts_api_requests_per_day_and_app,
+                    documents_are_kept_by_kind_and_key,
+                ],
                 lifecycle: [
                     records_are_written_swapped_and_deleted,
                     active_subscriptions_keep_the_reseller_relationship,
@@ -149,6 +154,7 @@ macro_rules! backend_suite {
 
 mod customers;
 mod grants;
+mod history;
 mod idempotency;
 mod keys;
 mod lifecycle;

@@ -1,0 +1,214 @@
+//! Request history and server-wide documents on SQLite.
+
+use async_trait::async_trait;
+use rusqlite::params;
+
+use super::{map_err, SqliteStore};
+use crate::error::{StoreError, StoreResult};
+use crate::history::{DailyAdoption, RequestKind, RequestRecord};
+use crate::ids::TenantId;
+use crate::{DocumentStore, HistoryStore};
+
+const COLUMNS: &str = "partner_id, kind, at_ms, request_id, correlation_id, operation, source_ip, \
+                       object_id, tenant_id, upn, application_id, mfa";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RequestRecord, String)> {
+    let kind: String = r.get(1)?;
+    Ok((
+        RequestRecord {
+            partner_id: TenantId::from_stored(r.get(0)?),
+            kind: RequestKind::Api,
+            at_ms: r.get(2)?,
+            request_id: r.get(3)?,
+            correlation_id: r.get(4)?,
+            operation: r.get(5)?,
+            source_ip: r.get(6)?,
+            object_id: r.get(7)?,
+            tenant_id: r.get(8)?,
+            upn: r.get(9)?,
+            application_id: r.get(10)?,
+            mfa: r.get(11)?,
+        },
+        kind,
+    ))
+}
+
+fn parse_body(body: &str) -> StoreResult<serde_json::Value> {
+    serde_json::from_str(body)
+        .map_err(|e| StoreError::Internal(format!("stored document is unreadable: {e}")))
+}
+
+#[async_trait]
+impl HistoryStore for SqliteStore {
+    async fn record_requests(&self, batch: Vec<RequestRecord>) -> StoreResult<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.write(move |tx| {
+            let mut insert = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO request_history ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                ))
+                .map_err(map_err)?;
+            for r in &batch {
+                insert
+                    .execute(params![
+                        r.partner_id,
+                        r.kind.as_str(),
+                        r.at_ms,
+                        r.request_id,
+                        r.correlation_id,
+                        r.operation,
+                        r.source_ip,
+                        r.object_id,
+                        r.tenant_id,
+                        r.upn,
+                        r.application_id,
+                        r.mfa
+                    ])
+                    .map_err(map_err)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn requests(
+        &self,
+        partner_id: &TenantId,
+        since_ms: i64,
+        kind: Option<RequestKind>,
+        without_mfa: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<RequestRecord>> {
+        let kind = kind.map(RequestKind::as_str);
+        self.read(|c| {
+            let mut s = c
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM request_history WHERE partner_id = ?1 AND at_ms >= ?2 \
+                     AND (?3 IS NULL OR kind = ?3) AND (?4 = 0 OR mfa = 0) \
+                     ORDER BY at_ms DESC, seq DESC LIMIT ?5"
+                ))
+                .map_err(map_err)?;
+            let rows: Vec<(RequestRecord, String)> = s
+                .query_map(params![partner_id, since_ms, kind, without_mfa, limit], row)
+                .and_then(|rows| rows.collect())
+                .map_err(map_err)?;
+            rows.into_iter()
+                .map(|(mut r, kind)| {
+                    r.kind = RequestKind::parse(&kind).ok_or_else(|| {
+                        StoreError::Internal(format!("stored request kind {kind} is unknown"))
+                    })?;
+                    Ok(r)
+                })
+                .collect()
+        })
+    }
+
+    async fn daily_adoption(
+        &self,
+        partner_id: &TenantId,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StoreResult<Vec<DailyAdoption>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT at_ms / 86400000 AS day, application_id, SUM(mfa), COUNT(*) FROM request_history \
+                 WHERE partner_id = ?1 AND kind = 'api' AND at_ms >= ?2 AND at_ms < ?3 \
+                 GROUP BY day, application_id ORDER BY day, application_id",
+            )
+            .and_then(|mut s| {
+                s.query_map(params![partner_id, from_ms, to_ms], |r| {
+                    Ok(DailyAdoption {
+                        day: r.get(0)?,
+                        application_id: r.get(1)?,
+                        mfa_requests: r.get(2)?,
+                        requests: r.get(3)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(map_err)
+        })
+    }
+
+    async fn prune_requests(&self, before_ms: i64) -> StoreResult<u64> {
+        self.write(move |tx| {
+            tx.execute("DELETE FROM request_history WHERE at_ms < ?1", [before_ms])
+                .map(|n| n as u64)
+                .map_err(map_err)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl DocumentStore for SqliteStore {
+    async fn documents(&self, kind: &str) -> StoreResult<Vec<(String, serde_json::Value)>> {
+        self.read(|c| {
+            let rows: Vec<(String, String)> = c
+                .prepare_cached("SELECT key, body FROM documents WHERE kind = ?1 ORDER BY key")
+                .and_then(|mut s| {
+                    s.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect()
+                })
+                .map_err(map_err)?;
+            rows.into_iter()
+                .map(|(k, b)| Ok((k, parse_body(&b)?)))
+                .collect()
+        })
+    }
+
+    async fn put_document(
+        &self,
+        kind: &str,
+        key: &str,
+        body: serde_json::Value,
+    ) -> StoreResult<()> {
+        let (kind, key) = (kind.to_owned(), key.to_owned());
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO documents (kind, key, body) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (kind, key) DO UPDATE SET body = excluded.body",
+                params![kind, key, body.to_string()],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn insert_document(
+        &self,
+        kind: &str,
+        key: &str,
+        body: serde_json::Value,
+    ) -> StoreResult<bool> {
+        let (kind, key) = (kind.to_owned(), key.to_owned());
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "INSERT INTO documents (kind, key, body) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (kind, key) DO NOTHING",
+                    params![kind, key, body.to_string()],
+                )
+                .map_err(map_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn delete_document(&self, kind: &str, key: &str) -> StoreResult<bool> {
+        let (kind, key) = (kind.to_owned(), key.to_owned());
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "DELETE FROM documents WHERE kind = ?1 AND key = ?2",
+                    params![kind, key],
+                )
+                .map_err(map_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+}
