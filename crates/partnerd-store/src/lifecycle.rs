@@ -33,6 +33,8 @@ pub enum RecordKind {
     Agreement,
     /// Whether the customer signed the Microsoft Customer Agreement itself (key: `mca`).
     DirectSign,
+    /// A partner's self-serve policy for the customer (key: the policy id).
+    SelfServePolicy,
 }
 
 impl RecordKind {
@@ -45,17 +47,19 @@ impl RecordKind {
             Self::AccountStatus => "account_status",
             Self::Agreement => "agreement",
             Self::DirectSign => "direct_sign",
+            Self::SelfServePolicy => "self_serve_policy",
         }
     }
 
     /// Every kind.
-    pub const ALL: [RecordKind; 6] = [
+    pub const ALL: [RecordKind; 7] = [
         Self::Subscription,
         Self::Qualification,
         Self::GccValidation,
         Self::AccountStatus,
         Self::Agreement,
         Self::DirectSign,
+        Self::SelfServePolicy,
     ];
 }
 

@@ -27,6 +27,7 @@ pub mod names;
 pub mod qualification;
 pub mod relationship;
 pub mod resource;
+pub mod security;
 mod strict;
 pub mod subscription;
 pub mod validation;
@@ -53,6 +54,11 @@ pub use qualification::{
 };
 pub use relationship::{PartnerRelationship, RelationshipRequest};
 pub use resource::{KeyValuePair, Link, ResourceAttributes, ResourceLinks};
+pub use security::{
+    ApplicationMfaAdoptionStatus, Grantor, IncidentMessage, NonMfaCompliantPrincipal,
+    PartnerRequest, Permission, SelfServeEntity, SelfServePolicy, ServiceIncidentDetail,
+    ServiceIncidents,
+};
 pub use subscription::{Entitlement, Subscription};
 pub use validation::{
     AddressValidationResponse, AddressValidationStatus, CountryValidationRules, ValidationStatus,

@@ -80,6 +80,8 @@ pub struct Settings {
     /// How long Microsoft's review of an Education qualification takes, in seconds: it stays
     /// `InReview` that long, then the review rule decides (0: by the next read).
     pub qualification_review_secs: i64,
+    /// How long the request history behind the MFA reports is kept, in days.
+    pub request_history_days: u32,
     /// This node's name, kept with its idempotency leases so that, restarted after a crash
     /// under the same name, it releases what its dead process held.
     pub node: String,
@@ -126,6 +128,7 @@ impl Default for Settings {
             connections: ConnectionLimits::default(),
             node: "partnerd".to_owned(),
             qualification_review_secs: 0,
+            request_history_days: 7,
             address_validation: AddressValidation::Current,
         }
     }

@@ -49,6 +49,8 @@ pub struct State {
     pub idempotency_secret: Arc<[u8]>,
     /// Metrics, journal, throttling, faults and the admin token.
     pub ops: Arc<Ops>,
+    /// The request history behind the MFA reports.
+    pub history: Arc<crate::ops::history::History>,
 }
 
 impl AppState {
@@ -83,7 +85,14 @@ impl AppState {
         ));
         let metrics = ops.clone();
         store.observe_latency(Box::new(move |took| metrics.metrics.record_store(took)));
+        crate::api::incidents::seed_once(&store).await?;
+        let history = crate::ops::history::History::start(
+            store.clone(),
+            store.clock(),
+            i64::from(settings.request_history_days) * 86_400,
+        );
         Ok(Self(Arc::new(State {
+            history: Arc::new(history),
             clock: store.clock(),
             store,
             keys: Arc::new(keys),

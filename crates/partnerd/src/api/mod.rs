@@ -6,12 +6,15 @@
 pub mod agreements;
 pub mod customers;
 pub mod domains;
+pub mod incidents;
 pub mod managed_services;
 pub mod markets;
 pub mod profiles;
 pub mod qualifications;
 pub mod relationship_requests;
 pub mod relationships;
+pub mod security;
+pub mod self_serve;
 pub mod subscriptions;
 pub mod validation_codes;
 pub mod validation_status;
@@ -51,6 +54,9 @@ pub fn routes() -> Vec<Route> {
         verified_domains::routes(),
         validation_status::routes(),
         agreements::routes(),
+        security::routes(),
+        self_serve::routes(),
+        incidents::routes(),
     ]
     .into_iter()
     .flatten()

@@ -3,6 +3,7 @@
 //! lifecycle ([`lifecycle`]). Everything but health and readiness needs the admin token
 //! (`Authorization: Bearer <token>`).
 
+pub mod incidents;
 pub mod lifecycle;
 
 use axum::extract::{FromRequestParts, Query, State};
@@ -335,5 +336,6 @@ pub fn routes() -> Vec<Route> {
     ]
     .into_iter()
     .chain(lifecycle::routes())
+    .chain(incidents::routes())
     .collect()
 }

@@ -15,10 +15,10 @@ use axum::http::HeaderMap;
 use partnerd_store::{ClientId, PartnerRecord, TenantId, UserId, UserRecord};
 use sha2::{Digest, Sha256};
 
-use crate::auth::{verified_claims, CachedPrincipal};
+use crate::auth::{verified_claims, AuthError, CachedPrincipal};
 use crate::config::AuthMode;
 use crate::http::error::ApiError;
-use crate::http::operations::PartnerSlot;
+use crate::http::operations::{CallerTrace, PartnerSlot, UserTrace};
 use crate::state::AppState;
 
 /// The authenticated caller of an API operation.
@@ -113,7 +113,7 @@ impl FromRequestParts<AppState> for Caller {
             return bootstrap_caller(state).await;
         }
         let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let claims = verified_claims(
+        let claims = match verified_claims(
             token,
             key,
             &state.keys,
@@ -121,7 +121,30 @@ impl FromRequestParts<AppState> for Caller {
             &state.settings,
             state.clock.now_secs(),
         )
-        .await?;
+        .await
+        {
+            Ok(claims) => claims,
+            Err(AuthError::MfaRequired) => {
+                // A request refused for want of MFA still counts in the MFA reports: its
+                // token was genuine, only its authentication method fell short.
+                if let (Some(slot), Ok(c)) = (
+                    parts.extensions.get::<PartnerSlot>(),
+                    crate::auth::jwt::decode_any(token),
+                ) {
+                    let _ = slot.0.set(CallerTrace {
+                        partner: c.tid.clone(),
+                        app_id: c.appid.clone(),
+                        user: Some(UserTrace {
+                            object_id: c.oid.clone(),
+                            upn: c.upn.clone().or(c.unique_name.clone()).unwrap_or_default(),
+                            mfa: false,
+                        }),
+                    });
+                }
+                return Err(AuthError::MfaRequired.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
         let principal = match state.tokens.principal(&key) {
             Some(p) => p,
             None => {
@@ -166,7 +189,15 @@ impl FromRequestParts<AppState> for Caller {
         }
         tracing::Span::current().record("partner", principal.partner.tenant_id.as_str());
         if let Some(slot) = parts.extensions.get::<PartnerSlot>() {
-            let _ = slot.0.set(principal.partner.tenant_id.to_string());
+            let _ = slot.0.set(CallerTrace {
+                partner: principal.partner.tenant_id.to_string(),
+                app_id: principal.app.to_string(),
+                user: principal.user.as_ref().map(|u| UserTrace {
+                    object_id: u.object_id.to_string(),
+                    upn: u.upn.clone(),
+                    mfa: claims.has_mfa(),
+                }),
+            });
         }
         Ok(Caller {
             partner: principal.partner,

@@ -268,6 +268,34 @@ impl ApiError {
         .with_data(vec!["property_name: templateId".to_owned()])
     }
 
+    /// 409/600041: a self-serve policy for this grantor and customer exists.
+    pub fn policy_exists() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            600041,
+            "A self-serve policy already exists for this grantor and entity.",
+        )
+    }
+
+    /// 404/600039: no self-serve policy with this id.
+    pub fn policy_not_found(id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            600039,
+            format!("Self-serve policy {id} not found."),
+        )
+    }
+
+    /// 404/600040: the self-serve policy id is not `<grantor tenant>_<customer tenant>`, or
+    /// not the one the body names.
+    pub fn policy_id_invalid(id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            600040,
+            format!("The self-serve policy identifier {id} is incorrect."),
+        )
+    }
+
     /// 403/990014: an agreement-document link that expired or was altered.
     pub fn document_link_invalid() -> Self {
         Self::new(

@@ -11,23 +11,49 @@ use std::task::{Context, Poll};
 use std::time::{Instant, SystemTime};
 
 use axum::body::{to_bytes, Body, Bytes};
-use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use partnerd_store::{RequestKind, RequestRecord, TenantId};
 
 use crate::http::context::RequestContext;
 use crate::http::error::ApiError;
 use crate::http::timeout::unreadable_body;
 use crate::http::Caller;
 use crate::ops::faults::Effect;
+use crate::ops::history::operation_name;
 use crate::ops::journal::{RawBody, RawEntry, TrackingIds};
 use crate::ops::throttle::throttled_body;
+use crate::server::ClientAddr;
 use crate::state::AppState;
 
-/// Where the authentication extractor leaves the caller's tenant id for the journal.
+/// Who sent a request, as the authentication extractor found it.
+#[derive(Debug, Clone)]
+pub struct CallerTrace {
+    /// The partner's tenant id.
+    pub partner: String,
+    /// The token's `appid`.
+    pub app_id: String,
+    /// The signed-in user of an app+user token.
+    pub user: Option<UserTrace>,
+}
+
+/// The user of an app+user request.
+#[derive(Debug, Clone)]
+pub struct UserTrace {
+    /// The token's `oid`.
+    pub object_id: String,
+    /// The token's `upn`.
+    pub upn: String,
+    /// Whether the token carried multi-factor authentication.
+    pub mfa: bool,
+}
+
+/// Where the authentication extractor leaves the caller for the journal and the request
+/// history.
 #[derive(Debug, Clone, Default)]
-pub struct PartnerSlot(pub Arc<OnceLock<String>>);
+pub struct PartnerSlot(pub Arc<OnceLock<CallerTrace>>);
 
 /// Largest request body buffered for the journal.
 const MAX_JOURNALED_REQUEST: usize = 1 << 20;
@@ -83,7 +109,7 @@ async fn journal_answer(
             partner: parts
                 .extensions
                 .get::<PartnerSlot>()
-                .and_then(|s| s.0.get().cloned()),
+                .and_then(|s| s.0.get().map(|t| t.partner.clone())),
             context: parts
                 .extensions
                 .get::<Arc<RequestContext>>()
@@ -96,6 +122,46 @@ async fn journal_answer(
         }),
     );
     Response::from_parts(head, Body::from(bytes))
+}
+
+/// Queues an app+user request for the request history (app-only requests are not in it).
+fn record_history(
+    state: &AppState,
+    trace: &CallerTrace,
+    method: &str,
+    route: &str,
+    source: Option<std::net::IpAddr>,
+    context: Option<&dyn TrackingIds>,
+) {
+    let Some(user) = &trace.user else {
+        return;
+    };
+    let (request_id, correlation_id) = context
+        .map(|c| (c.request_id().to_owned(), c.correlation_id().to_owned()))
+        .unwrap_or_default();
+    state.history.record(RequestRecord {
+        partner_id: TenantId::from_stored(trace.partner.clone()),
+        kind: RequestKind::Api,
+        at_ms: now_ms(state),
+        request_id,
+        correlation_id,
+        operation: operation_name(method, route),
+        source_ip: source.map(|ip| ip.to_string()).unwrap_or_default(),
+        object_id: user.object_id.clone(),
+        tenant_id: trace.partner.clone(),
+        upn: user.upn.clone(),
+        application_id: trace.app_id.clone(),
+        mfa: user.mfa,
+    });
+}
+
+/// Now on the store's clock, in milliseconds (the clock counts seconds; the wall clock gives
+/// the milliseconds, which only order rows within a second).
+pub fn now_ms(state: &AppState) -> i64 {
+    let millis = SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::from(d.subsec_millis()));
+    state.clock.now_secs() * 1000 + millis
 }
 
 /// The middleware.
@@ -111,6 +177,10 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
     let control = path.starts_with("/_partnerd/");
     let api = path.starts_with("/v1/");
     let slot = PartnerSlot::default();
+    let source = request
+        .extensions()
+        .get::<ConnectInfo<ClientAddr>>()
+        .map(|c| c.0 .0.ip());
     let (mut parts, body) = request.into_parts();
     parts.extensions.insert(slot.clone());
 
@@ -207,6 +277,18 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
     let status = response.status();
     ops.metrics
         .record_request(route, method.as_str(), status.as_u16(), started.elapsed());
+    if api {
+        if let Some(trace) = slot.0.get() {
+            record_history(
+                &state,
+                trace,
+                method.as_str(),
+                route,
+                source,
+                context.as_deref(),
+            );
+        }
+    }
     if drop_after {
         let (parts, _) = response.into_parts();
         return Response::from_parts(parts, Body::new(Dropped));
@@ -219,7 +301,8 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
     // The extractor's copy of the slot is gone with the request, so the tenant id moves out.
     let partner = Arc::try_unwrap(slot.0)
         .map(|cell| cell.into_inner())
-        .unwrap_or_else(|shared| shared.get().cloned());
+        .unwrap_or_else(|shared| shared.get().cloned())
+        .map(|t| t.partner);
     ops.journal.record_raw(
         RawEntry {
             at: SystemTime::now(),

@@ -25,7 +25,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use partnerd_store::{AppRecord, ClientId, PartnerRecord, TenantId, UserRecord};
+use partnerd_store::{
+    AppRecord, ClientId, PartnerRecord, RequestKind, RequestRecord, TenantId, UserRecord,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -427,6 +429,23 @@ pub async fn respond(state: &AppState, issue: Issue<'_>) -> Result<Response, Ent
     let mut refresh_token = None;
     let mut id_token = None;
     let mut client_info = None;
+    if let (Some(user), None) = (issue.user, &issue.family) {
+        // A sign-in (not a refresh) counts in the MFA reports.
+        state.history.record(RequestRecord {
+            partner_id: user.tenant_id.clone(),
+            kind: RequestKind::SignIn,
+            at_ms: crate::http::operations::now_ms(state),
+            request_id: claims.uti.clone(),
+            correlation_id: String::new(),
+            operation: "Sign-in".to_owned(),
+            source_ip: String::new(),
+            object_id: user.object_id.to_string(),
+            tenant_id: user.tenant_id.to_string(),
+            upn: user.upn.clone(),
+            application_id: issue.app.client_id.to_string(),
+            mfa: user.mfa,
+        });
+    }
     if let Some(user) = issue.user {
         if issue.target.offline {
             refresh_token = Some(grants::issue_refresh_token(state, &issue, user).await?);

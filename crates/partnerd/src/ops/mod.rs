@@ -8,6 +8,7 @@
 
 pub mod faults;
 pub mod fixtures;
+pub mod history;
 pub mod invitations;
 pub mod journal;
 pub mod metrics;

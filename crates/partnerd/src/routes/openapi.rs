@@ -90,6 +90,24 @@ pub enum Body {
     AgreementDocument,
     /// `{"isSigned": …}`.
     DirectSignStatus,
+    /// A page of partner requests.
+    PartnerRequestPage,
+    /// A page of principals without MFA.
+    PrincipalPage,
+    /// MFA adoption per day and application (a bare array).
+    MfaAdoption,
+    /// A self-serve policy.
+    SelfServePolicy,
+    /// A page of self-serve policies.
+    SelfServePolicyPage,
+    /// A page of service incidents grouped per workload.
+    ServiceIncidentsPage,
+    /// One service incident or message-center post.
+    ServiceIncident,
+    /// Every service incident (control plane).
+    ServiceIncidentList,
+    /// A JSON integer.
+    Integer,
     /// A postal address.
     Address,
     /// A country's validation rules.
@@ -204,6 +222,27 @@ fn schema(gen: &mut SchemaGenerator, body: Body) -> Value {
         }
         Body::AgreementDocument => gen.subschema_for::<partnerd_wire::AgreementDocument>(),
         Body::DirectSignStatus => gen.subschema_for::<partnerd_wire::DirectSignStatus>(),
+        Body::PartnerRequestPage => {
+            gen.subschema_for::<ResourceCollection<partnerd_wire::PartnerRequest>>()
+        }
+        Body::PrincipalPage => {
+            gen.subschema_for::<ResourceCollection<partnerd_wire::NonMfaCompliantPrincipal>>()
+        }
+        Body::MfaAdoption => {
+            gen.subschema_for::<Vec<partnerd_wire::ApplicationMfaAdoptionStatus>>()
+        }
+        Body::SelfServePolicy => gen.subschema_for::<partnerd_wire::SelfServePolicy>(),
+        Body::SelfServePolicyPage => {
+            gen.subschema_for::<ResourceCollection<partnerd_wire::SelfServePolicy>>()
+        }
+        Body::ServiceIncidentsPage => {
+            gen.subschema_for::<ResourceCollection<partnerd_wire::ServiceIncidents>>()
+        }
+        Body::ServiceIncident => gen.subschema_for::<partnerd_wire::ServiceIncidentDetail>(),
+        Body::ServiceIncidentList => {
+            gen.subschema_for::<Vec<partnerd_wire::ServiceIncidentDetail>>()
+        }
+        Body::Integer => gen.subschema_for::<u64>(),
         Body::ManagedServicePage => {
             gen.subschema_for::<ResourceCollection<partnerd_wire::ManagedService>>()
         }

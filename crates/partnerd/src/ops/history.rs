@@ -1,0 +1,196 @@
+//! The request history behind the MFA reports: every app+user request to the API and every
+//! user sign-in at the token service, kept in the store (so every node of a shared database
+//! sees every node's) for a retention period and pruned in the background.
+//!
+//! The request path never waits for the database: [`History::record`] puts the row on a
+//! bounded channel and returns, and one writer task per server drains the channel, writing
+//! whatever has queued up in one transaction. Under load the batches grow, so the cost per
+//! request falls as the rate rises. The reports call [`History::flush`] first, so this node's
+//! own requests are in the answer; another node's arrive within its writer's next batch. A
+//! full channel (the database far behind) drops rows rather than slowing requests, and says
+//! so in the log.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use partnerd_store::{DynStore, RequestRecord, SharedClock};
+use tokio::sync::{mpsc, oneshot};
+
+/// Rows waiting for the writer, at most.
+const QUEUE: usize = 65_536;
+/// Rows written in one transaction, at most.
+const BATCH: usize = 2_000;
+/// How often old rows are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+enum Message {
+    Record(Box<RequestRecord>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The recorder; see the module's description.
+#[derive(Debug)]
+pub struct History {
+    tx: mpsc::Sender<Message>,
+    dropped: AtomicU64,
+    retention_secs: i64,
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Message")
+    }
+}
+
+impl History {
+    /// Starts the writer task on the current runtime. Rows older than `retention_secs` are
+    /// pruned at start and then hourly.
+    pub fn start(store: DynStore, clock: SharedClock, retention_secs: i64) -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(writer(rx, store, clock, retention_secs));
+        Self {
+            tx,
+            dropped: AtomicU64::new(0),
+            retention_secs,
+        }
+    }
+
+    /// How long rows are kept, in seconds.
+    pub fn retention_secs(&self) -> i64 {
+        self.retention_secs
+    }
+
+    /// Queues a row; never waits.
+    pub fn record(&self, row: RequestRecord) {
+        if self.tx.try_send(Message::Record(Box::new(row))).is_err()
+            && self
+                .dropped
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(10_000)
+        {
+            tracing::warn!("request history is behind; rows are being dropped");
+        }
+    }
+
+    /// Waits until every row queued before this call is written.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Message::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+
+    /// Rows dropped because the writer was behind.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+async fn prune(store: &DynStore, clock: &SharedClock, retention_secs: i64) {
+    let before = (clock.now_secs() - retention_secs) * 1000;
+    if let Err(e) = store.prune_requests(before).await {
+        tracing::warn!(error = %e, "request history not pruned");
+    }
+}
+
+async fn writer(
+    mut rx: mpsc::Receiver<Message>,
+    store: DynStore,
+    clock: SharedClock,
+    retention_secs: i64,
+) {
+    let mut prune_tick = tokio::time::interval(PRUNE_EVERY);
+    loop {
+        let first = tokio::select! {
+            message = rx.recv() => match message {
+                Some(m) => m,
+                None => return,
+            },
+            _ = prune_tick.tick() => {
+                prune(&store, &clock, retention_secs).await;
+                continue;
+            }
+        };
+        let mut batch = Vec::new();
+        let mut waiting = Vec::new();
+        let mut next = Some(first);
+        while let Some(m) = next.take() {
+            match m {
+                Message::Record(r) => batch.push(*r),
+                Message::Flush(done) => waiting.push(done),
+            }
+            if batch.len() < BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !batch.is_empty() {
+            if let Err(e) = store.record_requests(batch).await {
+                tracing::warn!(error = %e, "request history rows not written");
+            }
+        }
+        for done in waiting {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Partner Center's name for an operation: the method, then the route template under
+/// `/v{version}/` with the documented casing (`Get /v{version}/customers/{customer_id}`).
+pub fn operation_name(method: &str, route: &str) -> String {
+    const CASED: [(&str, &str); 7] = [
+        ("validationstatus", "validationStatus"),
+        (
+            "directsignedmicrosoftcustomeragreementstatus",
+            "directSignedMicrosoftCustomerAgreementStatus",
+        ),
+        ("partnerrequests", "partnerRequests"),
+        (
+            "nonmfacompliantpartnerprincipals",
+            "nonMfaCompliantPartnerPrincipals",
+        ),
+        ("selfservepolicy", "SelfServePolicy"),
+        ("agreementtemplates", "agreementTemplates"),
+        ("serviceincidents", "serviceIncidents"),
+    ];
+    let mut verb = method.to_ascii_lowercase();
+    if let Some(first) = verb.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    let path = route.strip_prefix("/v1").unwrap_or(route);
+    let mut out = String::from("/v{version}");
+    let mut previous = "";
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        out.push('/');
+        let named = match segment {
+            "{id}" if previous == "customers" => "{customer_id}",
+            s => CASED
+                .iter()
+                .find(|(lower, _)| *lower == s)
+                .map_or(s, |(_, cased)| cased),
+        };
+        out.push_str(named);
+        previous = segment;
+    }
+    format!("{verb} {out}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_named_as_partner_center_names_them() {
+        assert_eq!(
+            operation_name("GET", "/v1/customers"),
+            "Get /v{version}/customers"
+        );
+        assert_eq!(
+            operation_name("PUT", "/v1/customers/{id}/profiles/billing"),
+            "Put /v{version}/customers/{customer_id}/profiles/billing"
+        );
+        assert_eq!(
+            operation_name("GET", "/v1/nonmfacompliantpartnerprincipals"),
+            "Get /v{version}/nonMfaCompliantPartnerPrincipals"
+        );
+    }
+}
