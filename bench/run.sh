@@ -18,6 +18,8 @@
 #   BENCH_PARTNERD_PORT / BENCH_BASELINE_PORT                default 18481 / 18491
 #   BENCH_QUIET_WAIT   seconds, in all, to wait for other cargo/rustc/test processes to
 #                      finish before each measurement (0: do not wait)   default 300
+#   BENCH_USER=1       an app+user token instead of an app-only one: every request then
+#                      also goes into the request history behind the MFA reports
 #   BENCH_NO_BUILD=1   use the existing target/release binaries
 #   BENCH_KEEP=1       keep the temporary directory (database, logs, wrk outputs)
 #
@@ -143,7 +145,9 @@ json_field() {
 PARTNER_JSON=$("$PARTNERD" partner create --database "$DB" --name "Bench Partner" --customer-cap 0 --json)
 TENANT=$(json_field tenantId <<<"$PARTNER_JSON")
 [[ -n "$TENANT" ]] || die "partner create printed no tenantId: $PARTNER_JSON"
-TOKEN=$("$PARTNERD" token --database "$DB" --tenant "$TENANT" | tail -n 1 | tr -d '[:space:]')
+USER_FLAG=()
+[[ "${BENCH_USER:-0}" == 1 ]] && USER_FLAG=(--user)
+TOKEN=$("$PARTNERD" token --database "$DB" --tenant "$TENANT" "${USER_FLAG[@]}" | tail -n 1 | tr -d '[:space:]')
 [[ -n "$TOKEN" ]] || die "partnerd token printed nothing"
 AUTH="Authorization: Bearer $TOKEN"
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Drives the client CLI (`partnerd customers|billing|domains|addresses|qualifications|agreements|seed`)
+# Drives the client CLI (`partnerd customers|billing|domains|addresses|qualifications|agreements|
+# security|incidents|seed`)
 # against a started partnerd
 # and checks its output and its exit codes; and the store commands' output a script reads
 # (`keys list`, `export --output`).
@@ -151,6 +152,19 @@ PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) expect 0 agreeme
 [[ $(json 'd["items"][0]["primaryContact"]["lastName"]') == "King Lovelace" ]] || fail "agreements list: $OUT"
 PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) expect 0 agreements document --country DE --language de-DE
 grep -q "^download: http" <<<"$OUT" || fail "agreements document: $OUT"
+
+# The MFA reports (app+user), and service incidents.
+expect 4 security requests
+PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) expect 0 security requests --json
+[[ $(json 'd["totalCount"] > 0 and all(i["mfaCompliant"] for i in d["items"])') == True ]] || fail "security requests: $OUT"
+PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) expect 0 security requests
+grep -q "Post /v{version}/customers/{customer_id}/agreements" <<<"$OUT" || fail "requests table: $OUT"
+PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) expect 0 security principals --json
+[[ $(json 'd["totalCount"]') == 0 ]] || fail "security principals: $OUT"
+PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) expect 0 security adoption
+grep -q "Northwind CLI Partner app" <<<"$OUT" || fail "security adoption: $OUT"
+expect 0 incidents list --open
+grep -q "SP100002" <<<"$OUT" && ! grep -q "TM100003" <<<"$OUT" || fail "incidents list --open: $OUT"
 
 # App-only tokens may not end relationships; app+user ones may.
 expect 4 customers remove-relationship "$ID"

@@ -153,6 +153,20 @@ enum Command {
         #[command(subcommand)]
         command: client::AgreementsCommand,
     },
+    /// Client: the MFA reports (app+user credentials).
+    Security {
+        #[command(flatten)]
+        connection: Connection,
+        #[command(subcommand)]
+        command: client::SecurityCommand,
+    },
+    /// Client: service incidents.
+    Incidents {
+        #[command(flatten)]
+        connection: Connection,
+        #[command(subcommand)]
+        command: client::IncidentsCommand,
+    },
     /// Client: create realistic customers (varied countries, valid addresses) through the API.
     Seed {
         #[command(flatten)]
@@ -207,6 +221,20 @@ async fn run(command: Command) -> Result<ExitCode, CliError> {
         } => {
             let (api, out) = connection.connect()?;
             return client::domains::run(&api, &out, command).await;
+        }
+        Command::Security {
+            connection,
+            command,
+        } => {
+            let (api, out) = connection.connect()?;
+            client::security::run(&api, &out, command).await?;
+        }
+        Command::Incidents {
+            connection,
+            command,
+        } => {
+            let (api, out) = connection.connect()?;
+            client::security::run_incidents(&api, &out, command).await?;
         }
         Command::Agreements {
             connection,

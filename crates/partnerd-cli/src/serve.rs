@@ -88,6 +88,7 @@ pub async fn run(
     settings.connections = ops.connections();
     settings.address_validation = ops.address_validation;
     settings.qualification_review_secs = i64::from(ops.qualification_review_delay);
+    settings.request_history_days = ops.request_history_days;
     settings.node = ops.node.clone().unwrap_or_else(|| default_node(bound[0]));
     settings.admin_token = Some(admin_token(ops.admin_token, &db.database)?);
     // A crash leaves the leases of the requests it cut short; release them now rather than

@@ -32,6 +32,7 @@ mod auth;
 mod error;
 mod lifecycle;
 mod operations;
+mod security;
 mod transport;
 mod validations;
 
@@ -54,6 +55,10 @@ pub use partnerd_wire as wire;
 pub use partnerd_wire::{
     ApiFault, Customer, CustomerBillingProfile, CustomerCompanyProfile, CustomerFilter,
     CustomerSearchField, PartnerRelationship, ResourceCollection,
+};
+pub use security::{
+    SecurityOperations, SelfServePoliciesOperations, SelfServePolicyOperations,
+    ServiceIncidentsOperations,
 };
 pub use transport::{RetryEvent, RetryHook, RetryPolicy};
 pub use validations::{CountryValidationRulesOperations, ValidationsOperations};

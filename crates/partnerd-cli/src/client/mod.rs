@@ -1,5 +1,5 @@
 //! The client half of the command line: `customers`, `billing`, `domains`, `addresses`,
-//! `qualifications` and `agreements` talk to any
+//! `qualifications`, `agreements`, `security` and `incidents` talk to any
 //! Partner Center endpoint (partnerd or the real service) through the Rust SDK.
 //!
 //! Each command group has its module; they share the connection settings (`connection`), the
@@ -15,6 +15,7 @@ pub mod customers;
 pub mod domains;
 pub mod output;
 pub mod qualifications;
+pub mod security;
 
 pub use addresses::AddressesCommand;
 pub use agreements::AgreementsCommand;
@@ -23,3 +24,4 @@ pub use connection::Connection;
 pub use customers::CustomersCommand;
 pub use domains::DomainsCommand;
 pub use qualifications::QualificationsCommand;
+pub use security::{IncidentsCommand, SecurityCommand};
