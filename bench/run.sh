@@ -20,6 +20,7 @@
 #                      finish before each measurement (0: do not wait)   default 300
 #   BENCH_USER=1       an app+user token instead of an app-only one: every request then
 #                      also goes into the request history behind the MFA reports
+#   BENCH_SERVE_ARGS   extra flags for partnerd serve (e.g. --request-history-days 0)
 #   BENCH_NO_BUILD=1   use the existing target/release binaries
 #   BENCH_KEEP=1       keep the temporary directory (database, logs, wrk outputs)
 #
@@ -127,7 +128,8 @@ for port in "$PARTNERD_PORT" "$BASELINE_PORT"; do
 done
 
 echo "== starting partnerd on $PARTNERD_URL and the baseline on $BASELINE_URL"
-"$PARTNERD" serve --listen "$HOST:$PARTNERD_PORT" --database "$DB" >"$WORK/partnerd.log" 2>&1 &
+# shellcheck disable=SC2086 # BENCH_SERVE_ARGS is a list of flags
+"$PARTNERD" serve --listen "$HOST:$PARTNERD_PORT" --database "$DB" ${BENCH_SERVE_ARGS:-} >"$WORK/partnerd.log" 2>&1 &
 PIDS+=($!)
 wait_ready "$PARTNERD_URL/_partnerd/health" 30 "${PIDS[-1]}" partnerd
 "$BASELINE" "$HOST:$BASELINE_PORT" >"$WORK/baseline.log" 2>&1 &

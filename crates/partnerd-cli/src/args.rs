@@ -104,8 +104,9 @@ pub struct OpsArgs {
     /// that long, then is Approved (Denied when the website's host contains "deny").
     #[arg(long, default_value_t = 0)]
     pub qualification_review_delay: u32,
-    /// Days the request history behind the MFA reports is kept (the reports look back seven).
-    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=365))]
+    /// Days the request history behind the MFA reports is kept (the reports look back seven);
+    /// 0 keeps none, and the reports answer empty.
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=365))]
     pub request_history_days: u32,
     /// This node's name: a node restarted after a crash under the same name releases the
     /// idempotency leases its dead process held on a shared (PostgreSQL) database, so retries

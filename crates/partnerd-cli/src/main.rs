@@ -95,7 +95,8 @@ enum Command {
         #[command(flatten)]
         db: Database,
     },
-    /// Write every partner, app, user, link, signing key, secret and customer as JSON lines.
+    /// Write every partner, app, user, link, signing key, secret, GCC validation code, service
+    /// incident and customer (with all it gathered) as JSON lines.
     Export {
         #[command(flatten)]
         db: Database,

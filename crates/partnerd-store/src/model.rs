@@ -542,6 +542,15 @@ pub enum ExportRecord {
     },
     /// A customer.
     Customer(Box<ExportCustomer>),
+    /// A server-wide document (service incidents).
+    Document {
+        /// Its kind.
+        kind: String,
+        /// Its key.
+        key: String,
+        /// The document.
+        body: serde_json::Value,
+    },
     /// A partner's GCC validation code.
     #[serde(rename_all = "camelCase")]
     ValidationCode {

@@ -1,10 +1,11 @@
 //! Export and import: everything a store holds, as records any backend can load.
 //!
 //! Exported: partners with their apps and users, partner links, active signing keys, server
-//! secrets, GCC validation codes, and customers with their profiles, relationships,
+//! secrets, GCC validation codes, server-wide documents (service incidents), and customers
+//! with their profiles, relationships,
 //! admin-password hashes, documents and added domains, in creation order. Not exported:
-//! refresh tokens, codes and idempotency records, which are short-lived. Importing needs an
-//! empty store.
+//! refresh tokens, codes, idempotency records and the request history, which are
+//! short-lived. Importing needs an empty store.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -54,6 +55,15 @@ pub async fn export(store: &dyn Store) -> StoreResult<Vec<ExportRecord>> {
             name,
             value: STANDARD.encode(value),
         });
+    }
+    for kind in crate::history::EXPORTED_DOCUMENTS {
+        for (key, body) in store.documents(kind).await? {
+            out.push(ExportRecord::Document {
+                kind: kind.to_owned(),
+                key,
+                body,
+            });
+        }
     }
     for mut customer in store.export_customers().await? {
         for kind in RecordKind::ALL {
@@ -139,6 +149,9 @@ pub async fn import(store: &dyn Store, records: Vec<ExportRecord>) -> StoreResul
                 for domain in domains {
                     store.add_domain(&id, domain, None).await?;
                 }
+            }
+            ExportRecord::Document { kind, key, body } => {
+                store.put_document(&kind, &key, body).await?
             }
             ExportRecord::ValidationCode { partner_id, code } => {
                 store.put_validation_code(&partner_id, code).await?

@@ -1,5 +1,7 @@
 -- Who called the API and signed in to the token service, for the MFA reports: kept for a
--- retention period (seven days by default) and pruned in the background.
+-- retention period (seven days by default) and pruned in the background. Each batch of API
+-- requests is one chunk per partner (a JSON array), with running counts per day and app;
+-- single rows are kept only for sign-ins and requests without MFA (see history.rs).
 CREATE TABLE request_history (
     seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     partner_id TEXT NOT NULL,
@@ -16,7 +18,25 @@ CREATE TABLE request_history (
     mfa BOOLEAN NOT NULL
 );
 CREATE INDEX request_history_by_partner ON request_history (partner_id, at_ms);
-CREATE INDEX request_history_by_time ON request_history (at_ms);
+
+CREATE TABLE request_chunks (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    partner_id TEXT NOT NULL,
+    first_at_ms BIGINT NOT NULL,
+    last_at_ms BIGINT NOT NULL,
+    row_count BIGINT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX request_chunks_by_partner ON request_chunks (partner_id, last_at_ms);
+
+CREATE TABLE request_daily (
+    partner_id TEXT NOT NULL,
+    day BIGINT NOT NULL,
+    application_id TEXT NOT NULL,
+    mfa_requests BIGINT NOT NULL,
+    requests BIGINT NOT NULL,
+    PRIMARY KEY (partner_id, day, application_id)
+);
 
 -- Server-wide documents by (kind, key): service incidents and their seed marker.
 CREATE TABLE documents (

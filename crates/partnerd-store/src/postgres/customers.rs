@@ -392,12 +392,14 @@ impl CustomerStore for PostgresStore {
                 &[&partner_id],
             )
             .await?;
-            execute(
-                &tx,
-                "DELETE FROM request_history WHERE partner_id = $1",
-                &[&partner_id],
-            )
-            .await?;
+            for table in ["request_history", "request_chunks", "request_daily"] {
+                execute(
+                    &tx,
+                    &format!("DELETE FROM {table} WHERE partner_id = $1"),
+                    &[&partner_id],
+                )
+                .await?;
+            }
             commit(tx).await?;
             Ok(n)
         })

@@ -6,7 +6,9 @@ use super::exec::{begin, commit, execute, query};
 use super::rows::get;
 use super::PostgresStore;
 use crate::error::{StoreError, StoreResult};
-use crate::history::{DailyAdoption, RequestKind, RequestRecord};
+use crate::history::{
+    chunks_needed, newest, plan_batch, DailyAdoption, RequestKind, RequestRecord, DAY_MS,
+};
 use crate::ids::TenantId;
 use crate::{DocumentStore, HistoryStore};
 
@@ -23,38 +25,85 @@ fn count(row: &tokio_postgres::Row, idx: usize) -> StoreResult<u64> {
     u64::try_from(n).map_err(|_| StoreError::Internal(format!("count {n} is negative")))
 }
 
+fn single_row(r: &tokio_postgres::Row) -> StoreResult<RequestRecord> {
+    let kind: String = get(r, 1)?;
+    Ok(RequestRecord {
+        partner_id: TenantId::from_stored(get(r, 0)?),
+        kind: RequestKind::parse(&kind).ok_or_else(|| {
+            StoreError::Internal(format!("stored request kind {kind} is unknown"))
+        })?,
+        at_ms: get(r, 2)?,
+        request_id: get(r, 3)?,
+        correlation_id: get(r, 4)?,
+        operation: get(r, 5)?,
+        source_ip: get(r, 6)?,
+        object_id: get(r, 7)?,
+        tenant_id: get(r, 8)?,
+        upn: get(r, 9)?,
+        application_id: get(r, 10)?,
+        mfa: get(r, 11)?,
+    })
+}
+
+fn signed(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 #[async_trait]
 impl HistoryStore for PostgresStore {
     async fn record_requests(&self, batch: Vec<RequestRecord>) -> StoreResult<()> {
         if batch.is_empty() {
             return Ok(());
         }
+        let plan = plan_batch(batch)?;
         self.timed(async {
             let mut client = self.conn().await?;
             let tx = begin(&mut client).await?;
-            let sql = format!(
+            let single = format!(
                 "INSERT INTO request_history ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
             );
-            for r in &batch {
-                execute(
-                    &tx,
-                    &sql,
-                    &[
-                        &r.partner_id,
-                        &r.kind.as_str(),
-                        &r.at_ms,
-                        &r.request_id,
-                        &r.correlation_id,
-                        &r.operation,
-                        &r.source_ip,
-                        &r.object_id,
-                        &r.tenant_id,
-                        &r.upn,
-                        &r.application_id,
-                        &r.mfa,
-                    ],
-                )
-                .await?;
+            for p in &plan {
+                if let Some(c) = &p.chunk {
+                    execute(
+                        &tx,
+                        "INSERT INTO request_chunks (partner_id, first_at_ms, last_at_ms, row_count, body) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                        &[&p.partner_id, &c.first_at_ms, &c.last_at_ms, &c.rows, &c.body],
+                    )
+                    .await?;
+                }
+                for r in &p.singles {
+                    execute(
+                        &tx,
+                        &single,
+                        &[
+                            &r.partner_id,
+                            &r.kind.as_str(),
+                            &r.at_ms,
+                            &r.request_id,
+                            &r.correlation_id,
+                            &r.operation,
+                            &r.source_ip,
+                            &r.object_id,
+                            &r.tenant_id,
+                            &r.upn,
+                            &r.application_id,
+                            &r.mfa,
+                        ],
+                    )
+                    .await?;
+                }
+                for (day, app, mfa, all) in &p.daily {
+                    execute(
+                        &tx,
+                        "INSERT INTO request_daily (partner_id, day, application_id, mfa_requests, requests) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (partner_id, day, application_id) DO UPDATE SET \
+                         mfa_requests = request_daily.mfa_requests + EXCLUDED.mfa_requests, \
+                         requests = request_daily.requests + EXCLUDED.requests",
+                        &[&p.partner_id, day, app, &signed(*mfa), &signed(*all)],
+                    )
+                    .await?;
+                }
             }
             commit(tx).await
         })
@@ -69,45 +118,66 @@ impl HistoryStore for PostgresStore {
         without_mfa: bool,
         limit: u32,
     ) -> StoreResult<Vec<RequestRecord>> {
-        let kind = kind.map(RequestKind::as_str);
+        let limit_rows = limit as usize;
         self.timed(async {
-            let rows = query(
-                &self.conn().await?,
-                &format!(
-                    "SELECT {COLUMNS} FROM request_history WHERE partner_id = $1 AND at_ms >= $2 \
-                     AND ($3::TEXT IS NULL OR kind = $3) AND (NOT $4 OR NOT mfa) \
-                     ORDER BY at_ms DESC, seq DESC LIMIT $5"
-                ),
-                &[
-                    &partner_id,
-                    &since_ms,
-                    &kind,
-                    &without_mfa,
-                    &i64::from(limit),
-                ],
+            let c = self.conn().await?;
+            let singles_kind = match (without_mfa, kind) {
+                (true, k) => k,
+                (false, Some(RequestKind::Api)) => None,
+                (false, _) => Some(RequestKind::SignIn),
+            };
+            let singles = if without_mfa || kind != Some(RequestKind::Api) {
+                let kind_text = singles_kind.map(RequestKind::as_str);
+                query(
+                    &c,
+                    &format!(
+                        "SELECT {COLUMNS} FROM request_history WHERE partner_id = $1 AND at_ms >= $2 \
+                         AND ($3::TEXT IS NULL OR kind = $3) AND (NOT $4 OR NOT mfa) \
+                         ORDER BY at_ms DESC, seq DESC LIMIT $5"
+                    ),
+                    &[&partner_id, &since_ms, &kind_text, &without_mfa, &i64::from(limit)],
+                )
+                .await?
+                .iter()
+                .map(single_row)
+                .collect::<StoreResult<Vec<_>>>()?
+            } else {
+                Vec::new()
+            };
+            if without_mfa || kind == Some(RequestKind::SignIn) {
+                return Ok(singles);
+            }
+            let meta = query(
+                &c,
+                "SELECT seq, first_at_ms, last_at_ms, row_count FROM request_chunks \
+                 WHERE partner_id = $1 AND last_at_ms >= $2 ORDER BY last_at_ms DESC, seq DESC",
+                &[&partner_id, &since_ms],
             )
             .await?;
-            rows.iter()
-                .map(|r| {
-                    let kind: String = get(r, 1)?;
-                    Ok(RequestRecord {
-                        partner_id: TenantId::from_stored(get(r, 0)?),
-                        kind: RequestKind::parse(&kind).ok_or_else(|| {
-                            StoreError::Internal(format!("stored request kind {kind} is unknown"))
-                        })?,
-                        at_ms: get(r, 2)?,
-                        request_id: get(r, 3)?,
-                        correlation_id: get(r, 4)?,
-                        operation: get(r, 5)?,
-                        source_ip: get(r, 6)?,
-                        object_id: get(r, 7)?,
-                        tenant_id: get(r, 8)?,
-                        upn: get(r, 9)?,
-                        application_id: get(r, 10)?,
-                        mfa: get(r, 11)?,
-                    })
-                })
-                .collect()
+            let mut spans = Vec::with_capacity(meta.len());
+            let mut seqs = Vec::with_capacity(meta.len());
+            for m in &meta {
+                seqs.push(get::<i64>(m, 0)?);
+                spans.push((get(m, 1)?, get(m, 2)?, get(m, 3)?));
+            }
+            let wanted: Vec<i64> = chunks_needed(&spans, limit_rows)
+                .into_iter()
+                .map(|i| seqs[i])
+                .collect();
+            let bodies = query(
+                &c,
+                "SELECT body FROM request_chunks WHERE seq = ANY($1)",
+                &[&wanted],
+            )
+            .await?
+            .iter()
+            .map(|r| get::<String>(r, 0))
+            .collect::<StoreResult<Vec<_>>>()?;
+            let singles = singles
+                .into_iter()
+                .filter(|r| r.kind == RequestKind::SignIn)
+                .collect();
+            newest(&bodies, singles, since_ms, limit_rows)
         })
         .await
     }
@@ -118,14 +188,13 @@ impl HistoryStore for PostgresStore {
         from_ms: i64,
         to_ms: i64,
     ) -> StoreResult<Vec<DailyAdoption>> {
+        let (from, to) = (from_ms.div_euclid(DAY_MS), to_ms.div_euclid(DAY_MS));
         self.timed(async {
             let rows = query(
                 &self.conn().await?,
-                "SELECT at_ms / 86400000 AS day, application_id, \
-                 COUNT(*) FILTER (WHERE mfa), COUNT(*) FROM request_history \
-                 WHERE partner_id = $1 AND kind = 'api' AND at_ms >= $2 AND at_ms < $3 \
-                 GROUP BY day, application_id ORDER BY day, application_id",
-                &[&partner_id, &from_ms, &to_ms],
+                "SELECT day, application_id, mfa_requests, requests FROM request_daily \
+                 WHERE partner_id = $1 AND day >= $2 AND day < $3 ORDER BY day, application_id",
+                &[&partner_id, &from, &to],
             )
             .await?;
             rows.iter()
@@ -144,12 +213,34 @@ impl HistoryStore for PostgresStore {
 
     async fn prune_requests(&self, before_ms: i64) -> StoreResult<u64> {
         self.timed(async {
-            execute(
-                &self.conn().await?,
-                "DELETE FROM request_history WHERE at_ms < $1",
+            let mut client = self.conn().await?;
+            let tx = begin(&mut client).await?;
+            let partners = "partner_id IN (SELECT tenant_id FROM partners)";
+            let singles = execute(
+                &tx,
+                &format!("DELETE FROM request_history WHERE {partners} AND at_ms < $1"),
                 &[&before_ms],
             )
-            .await
+            .await?;
+            let chunked = query(
+                &tx,
+                &format!(
+                    "DELETE FROM request_chunks WHERE {partners} AND last_at_ms < $1 RETURNING row_count"
+                ),
+                &[&before_ms],
+            )
+            .await?
+            .iter()
+            .map(|r| get::<i64>(r, 0))
+            .sum::<StoreResult<i64>>()?;
+            execute(
+                &tx,
+                "DELETE FROM request_daily WHERE day < $1",
+                &[&before_ms.div_euclid(DAY_MS)],
+            )
+            .await?;
+            commit(tx).await?;
+            Ok(singles + u64::try_from(chunked).unwrap_or(0))
         })
         .await
     }

@@ -384,11 +384,13 @@ impl CustomerStore for SqliteStore {
                     [&partner_id],
                 )
                 .map_err(map_err)?;
-                tx.execute(
-                    "DELETE FROM request_history WHERE partner_id = ?1",
-                    [&partner_id],
-                )
-                .map_err(map_err)?;
+                for table in ["request_history", "request_chunks", "request_daily"] {
+                    tx.execute(
+                        &format!("DELETE FROM {table} WHERE partner_id = ?1"),
+                        [&partner_id],
+                    )
+                    .map_err(map_err)?;
+                }
                 Ok(n as u64)
             })
             .await;

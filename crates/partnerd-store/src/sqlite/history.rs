@@ -5,7 +5,9 @@ use rusqlite::params;
 
 use super::{map_err, SqliteStore};
 use crate::error::{StoreError, StoreResult};
-use crate::history::{DailyAdoption, RequestKind, RequestRecord};
+use crate::history::{
+    chunks_needed, newest, plan_batch, DailyAdoption, RequestKind, RequestRecord, DAY_MS,
+};
 use crate::ids::TenantId;
 use crate::{DocumentStore, HistoryStore};
 
@@ -44,29 +46,54 @@ impl HistoryStore for SqliteStore {
         if batch.is_empty() {
             return Ok(());
         }
+        let plan = plan_batch(batch)?;
         self.write(move |tx| {
-            let mut insert = tx
-                .prepare_cached(&format!(
-                    "INSERT INTO request_history ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-                ))
-                .map_err(map_err)?;
-            for r in &batch {
-                insert
-                    .execute(params![
-                        r.partner_id,
-                        r.kind.as_str(),
-                        r.at_ms,
-                        r.request_id,
-                        r.correlation_id,
-                        r.operation,
-                        r.source_ip,
-                        r.object_id,
-                        r.tenant_id,
-                        r.upn,
-                        r.application_id,
-                        r.mfa
-                    ])
+            for p in &plan {
+                if let Some(c) = &p.chunk {
+                    tx.prepare_cached(
+                        "INSERT INTO request_chunks (partner_id, first_at_ms, last_at_ms, row_count, body) \
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![p.partner_id, c.first_at_ms, c.last_at_ms, c.rows, c.body])
+                    })
                     .map_err(map_err)?;
+                }
+                let mut single = tx
+                    .prepare_cached(&format!(
+                        "INSERT INTO request_history ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                    ))
+                    .map_err(map_err)?;
+                for r in &p.singles {
+                    single
+                        .execute(params![
+                            r.partner_id,
+                            r.kind.as_str(),
+                            r.at_ms,
+                            r.request_id,
+                            r.correlation_id,
+                            r.operation,
+                            r.source_ip,
+                            r.object_id,
+                            r.tenant_id,
+                            r.upn,
+                            r.application_id,
+                            r.mfa
+                        ])
+                        .map_err(map_err)?;
+                }
+                let mut count = tx
+                    .prepare_cached(
+                        "INSERT INTO request_daily (partner_id, day, application_id, mfa_requests, requests) \
+                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (partner_id, day, application_id) DO UPDATE SET \
+                         mfa_requests = mfa_requests + excluded.mfa_requests, requests = requests + excluded.requests",
+                    )
+                    .map_err(map_err)?;
+                for (day, app, mfa, all) in &p.daily {
+                    count
+                        .execute(params![p.partner_id, day, app, mfa, all])
+                        .map_err(map_err)?;
+                }
             }
             Ok(())
         })
@@ -81,27 +108,68 @@ impl HistoryStore for SqliteStore {
         without_mfa: bool,
         limit: u32,
     ) -> StoreResult<Vec<RequestRecord>> {
-        let kind = kind.map(RequestKind::as_str);
+        let limit = limit as usize;
         self.read(|c| {
-            let mut s = c
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM request_history WHERE partner_id = ?1 AND at_ms >= ?2 \
-                     AND (?3 IS NULL OR kind = ?3) AND (?4 = 0 OR mfa = 0) \
-                     ORDER BY at_ms DESC, seq DESC LIMIT ?5"
-                ))
-                .map_err(map_err)?;
-            let rows: Vec<(RequestRecord, String)> = s
-                .query_map(params![partner_id, since_ms, kind, without_mfa, limit], row)
-                .and_then(|rows| rows.collect())
-                .map_err(map_err)?;
-            rows.into_iter()
-                .map(|(mut r, kind)| {
-                    r.kind = RequestKind::parse(&kind).ok_or_else(|| {
-                        StoreError::Internal(format!("stored request kind {kind} is unknown"))
-                    })?;
-                    Ok(r)
+            // Sign-ins and requests without MFA are single rows.
+            let singles_kind = match (without_mfa, kind) {
+                (true, k) => k,
+                (false, Some(RequestKind::Api)) => None,
+                (false, _) => Some(RequestKind::SignIn),
+            };
+            let singles = if without_mfa || kind != Some(RequestKind::Api) {
+                let mut s = c
+                    .prepare_cached(&format!(
+                        "SELECT {COLUMNS} FROM request_history WHERE partner_id = ?1 AND at_ms >= ?2 \
+                         AND (?3 IS NULL OR kind = ?3) AND (?4 = 0 OR mfa = 0) \
+                         ORDER BY at_ms DESC, seq DESC LIMIT ?5"
+                    ))
+                    .map_err(map_err)?;
+                let rows: Vec<(RequestRecord, String)> = s
+                    .query_map(
+                        params![partner_id, since_ms, singles_kind.map(RequestKind::as_str), without_mfa, limit],
+                        row,
+                    )
+                    .and_then(|rows| rows.collect())
+                    .map_err(map_err)?;
+                rows.into_iter()
+                    .map(|(mut r, kind)| {
+                        r.kind = RequestKind::parse(&kind).ok_or_else(|| {
+                            StoreError::Internal(format!("stored request kind {kind} is unknown"))
+                        })?;
+                        Ok(r)
+                    })
+                    .collect::<StoreResult<Vec<_>>>()?
+            } else {
+                Vec::new()
+            };
+            if without_mfa || kind == Some(RequestKind::SignIn) {
+                return Ok(singles);
+            }
+            let meta: Vec<(i64, i64, i64, i64)> = c
+                .prepare_cached(
+                    "SELECT seq, first_at_ms, last_at_ms, row_count FROM request_chunks \
+                     WHERE partner_id = ?1 AND last_at_ms >= ?2 ORDER BY last_at_ms DESC, seq DESC",
+                )
+                .and_then(|mut s| {
+                    s.query_map(params![partner_id, since_ms], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })?
+                    .collect()
                 })
-                .collect()
+                .map_err(map_err)?;
+            let spans: Vec<(i64, i64, i64)> = meta.iter().map(|m| (m.1, m.2, m.3)).collect();
+            let mut body = c
+                .prepare_cached("SELECT body FROM request_chunks WHERE seq = ?1")
+                .map_err(map_err)?;
+            let bodies = chunks_needed(&spans, limit)
+                .into_iter()
+                .map(|i| body.query_row([meta[i].0], |r| r.get(0)).map_err(map_err))
+                .collect::<StoreResult<Vec<String>>>()?;
+            let singles = singles
+                .into_iter()
+                .filter(|r| r.kind == RequestKind::SignIn)
+                .collect();
+            newest(&bodies, singles, since_ms, limit)
         })
     }
 
@@ -111,14 +179,14 @@ impl HistoryStore for SqliteStore {
         from_ms: i64,
         to_ms: i64,
     ) -> StoreResult<Vec<DailyAdoption>> {
+        let (from, to) = (from_ms.div_euclid(DAY_MS), to_ms.div_euclid(DAY_MS));
         self.read(|c| {
             c.prepare_cached(
-                "SELECT at_ms / 86400000 AS day, application_id, SUM(mfa), COUNT(*) FROM request_history \
-                 WHERE partner_id = ?1 AND kind = 'api' AND at_ms >= ?2 AND at_ms < ?3 \
-                 GROUP BY day, application_id ORDER BY day, application_id",
+                "SELECT day, application_id, mfa_requests, requests FROM request_daily \
+                 WHERE partner_id = ?1 AND day >= ?2 AND day < ?3 ORDER BY day, application_id",
             )
             .and_then(|mut s| {
-                s.query_map(params![partner_id, from_ms, to_ms], |r| {
+                s.query_map(params![partner_id, from, to], |r| {
                     Ok(DailyAdoption {
                         day: r.get(0)?,
                         application_id: r.get(1)?,
@@ -134,9 +202,33 @@ impl HistoryStore for SqliteStore {
 
     async fn prune_requests(&self, before_ms: i64) -> StoreResult<u64> {
         self.write(move |tx| {
-            tx.execute("DELETE FROM request_history WHERE at_ms < ?1", [before_ms])
-                .map(|n| n as u64)
-                .map_err(map_err)
+            let partners = "partner_id IN (SELECT tenant_id FROM partners)";
+            let singles = tx
+                .execute(
+                    &format!("DELETE FROM request_history WHERE {partners} AND at_ms < ?1"),
+                    [before_ms],
+                )
+                .map_err(map_err)?;
+            let chunked: i64 = tx
+                .query_row(
+                    &format!(
+                        "SELECT COALESCE(SUM(row_count), 0) FROM request_chunks WHERE {partners} AND last_at_ms < ?1"
+                    ),
+                    [before_ms],
+                    |r| r.get(0),
+                )
+                .map_err(map_err)?;
+            tx.execute(
+                &format!("DELETE FROM request_chunks WHERE {partners} AND last_at_ms < ?1"),
+                [before_ms],
+            )
+            .map_err(map_err)?;
+            tx.execute(
+                "DELETE FROM request_daily WHERE day < ?1",
+                [before_ms.div_euclid(DAY_MS)],
+            )
+            .map_err(map_err)?;
+            Ok(singles as u64 + chunked.max(0) as u64)
         })
         .await
     }

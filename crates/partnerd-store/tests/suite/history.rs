@@ -28,9 +28,13 @@ const DAY: i64 = 86_400_000;
 pub(crate) async fn history_is_read_newest_first_per_partner(store: DynStore) {
     let p = add_partner(&store, "contoso").await;
     let q = add_partner(&store, "fabrikam").await;
+    // Two batches: history is pruned a batch at a time.
+    store
+        .record_requests(vec![row(&p, 1_000, RequestKind::Api, "app-a", true)])
+        .await
+        .unwrap();
     store
         .record_requests(vec![
-            row(&p, 1_000, RequestKind::Api, "app-a", true),
             row(&p, 3_000, RequestKind::Api, "app-a", false),
             row(&p, 2_000, RequestKind::SignIn, "app-b", false),
             row(&q, 2_500, RequestKind::Api, "app-q", true),
@@ -140,4 +144,33 @@ pub(crate) async fn documents_are_kept_by_kind_and_key(store: DynStore) {
     assert!(store.delete_document("incident", "EX1").await.unwrap());
     assert!(!store.delete_document("incident", "EX1").await.unwrap());
     assert_eq!(store.documents("incident").await.unwrap().len(), 1);
+}
+
+pub(crate) async fn limits_take_the_newest_across_overlapping_chunks(store: DynStore) {
+    let p = add_partner(&store, "contoso").await;
+    // Two nodes' batches overlap in time; a third is older than both.
+    for batch in [vec![10, 20, 30], vec![100, 200, 300], vec![150, 250, 350]] {
+        store
+            .record_requests(
+                batch
+                    .into_iter()
+                    .map(|at| row(&p, at, RequestKind::Api, "app", true))
+                    .collect(),
+            )
+            .await
+            .unwrap();
+    }
+    let newest = store
+        .requests(&p, 0, Some(RequestKind::Api), false, 4)
+        .await
+        .unwrap();
+    assert_eq!(
+        newest.iter().map(|r| r.at_ms).collect::<Vec<_>>(),
+        [350, 300, 250, 200]
+    );
+    let since = store
+        .requests(&p, 25, Some(RequestKind::Api), false, 100)
+        .await
+        .unwrap();
+    assert_eq!(since.len(), 7);
 }

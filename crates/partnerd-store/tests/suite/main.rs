@@ -87,6 +87,7 @@ macro_rules! backend_suite {
                     history_is_read_newest_first_per_partner,
                     adoption_counts_api_requests_per_day_and_app,
                     documents_are_kept_by_kind_and_key,
+                    limits_take_the_newest_across_overlapping_chunks,
                 ],
                 lifecycle: [
                     records_are_written_swapped_and_deleted,

@@ -84,6 +84,11 @@ pub(crate) async fn export_and_import_give_back_everything(store: DynStore, empt
         .await
         .unwrap();
 
+    store
+        .put_document("service_incident", "EX1", serde_json::json!({"id": "EX1"}))
+        .await
+        .unwrap();
+
     let records = export(store.as_ref()).await.unwrap();
     assert_eq!(
         import(empty.as_ref(), records.clone()).await.unwrap(),
@@ -149,6 +154,11 @@ pub(crate) async fn export_and_import_give_back_everything(store: DynStore, empt
             .customer_records(&direct.id, RecordKind::Qualification)
             .await
             .unwrap()
+    );
+
+    assert_eq!(
+        empty.documents("service_incident").await.unwrap(),
+        store.documents("service_incident").await.unwrap()
     );
 
     // An import needs an empty store: a second one is refused whole.

@@ -148,6 +148,9 @@ pub async fn reset_partner(
     Segment(tenant): Segment,
 ) -> ApiResult<Response> {
     let partner = lifecycle::find_partner(&state, &tenant).await?;
+    // Requests queued for the history before the reset belong to the old state: written
+    // first, they are cleared with it rather than landing after it.
+    state.history.flush().await;
     let deleted = state.store.reset_partner(&partner.tenant_id).await?;
     Ok(Json(Reset {
         tenant_id: partner.tenant_id.into_string(),

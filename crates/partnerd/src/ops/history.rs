@@ -18,8 +18,13 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Rows waiting for the writer, at most.
 const QUEUE: usize = 65_536;
+/// How long the writer lets rows gather after the first of a batch arrives: under load one
+/// transaction then carries thousands of rows instead of a few, and the store's writer (on
+/// SQLite, the same thread that commits the API's writes) is taken ten times a second at
+/// most.
+const GATHER: Duration = Duration::from_millis(100);
 /// Rows written in one transaction, at most.
-const BATCH: usize = 2_000;
+const BATCH: usize = 20_000;
 /// How often old rows are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -47,12 +52,19 @@ impl History {
     /// pruned at start and then hourly.
     pub fn start(store: DynStore, clock: SharedClock, retention_secs: i64) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(writer(rx, store, clock, retention_secs));
+        if retention_secs > 0 {
+            tokio::spawn(writer(rx, store, clock, retention_secs));
+        }
         Self {
             tx,
             dropped: AtomicU64::new(0),
             retention_secs,
         }
+    }
+
+    /// Whether rows are kept at all (`--request-history-days 0` keeps none).
+    pub fn is_on(&self) -> bool {
+        self.retention_secs > 0
     }
 
     /// How long rows are kept, in seconds.
@@ -62,6 +74,9 @@ impl History {
 
     /// Queues a row; never waits.
     pub fn record(&self, row: RequestRecord) {
+        if !self.is_on() {
+            return;
+        }
         if self.tx.try_send(Message::Record(Box::new(row))).is_err()
             && self
                 .dropped
@@ -74,6 +89,9 @@ impl History {
 
     /// Waits until every row queued before this call is written.
     pub async fn flush(&self) {
+        if !self.is_on() {
+            return;
+        }
         let (done, wait) = oneshot::channel();
         if self.tx.send(Message::Flush(done)).await.is_ok() {
             let _ = wait.await;
@@ -100,6 +118,9 @@ async fn writer(
     retention_secs: i64,
 ) {
     let mut prune_tick = tokio::time::interval(PRUNE_EVERY);
+    // Whether the last batch was full: then the queue is behind and gathering would only add
+    // to it.
+    let mut behind = false;
     loop {
         let first = tokio::select! {
             message = rx.recv() => match message {
@@ -113,6 +134,10 @@ async fn writer(
         };
         let mut batch = Vec::new();
         let mut waiting = Vec::new();
+        // A flush waits for what is queued now; anything else may gather a while.
+        if !behind && matches!(first, Message::Record(_)) {
+            tokio::time::sleep(GATHER).await;
+        }
         let mut next = Some(first);
         while let Some(m) = next.take() {
             match m {
@@ -123,6 +148,7 @@ async fn writer(
                 next = rx.try_recv().ok();
             }
         }
+        behind = batch.len() >= BATCH;
         if !batch.is_empty() {
             if let Err(e) = store.record_requests(batch).await {
                 tracing::warn!(error = %e, "request history rows not written");
