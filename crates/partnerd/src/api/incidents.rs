@@ -28,7 +28,7 @@ use crate::state::AppState;
 pub const KIND: &str = "service_incident";
 
 /// An incident as stored: the wire detail, and the customers it touches (none: every tenant).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredIncident {
     /// What clients read.

@@ -19,7 +19,7 @@ use crate::routes::Route;
 use crate::state::AppState;
 
 /// An incident to create; only the workload is required.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewIncident {
     /// Its id; a new one (`<workload initials><number>`) by default.
@@ -221,7 +221,7 @@ pub fn routes() -> Vec<Route> {
                 "Every service incident and message-center post, with the tenants each touches.",
             )
             .access(Access::Admin)
-            .answers(200, Some(Body::ServiceIncidentList)),
+            .answers(200, Some(Body::StoredIncidents)),
         Route::post(
             "/_partnerd/serviceincidents",
             "createServiceIncident",
@@ -229,8 +229,8 @@ pub fn routes() -> Vec<Route> {
         )
         .summary("Creates (or replaces) a service incident or message-center post.")
         .access(Access::Admin)
-        .takes(Body::ServiceIncident)
-        .answers(201, Some(Body::ServiceIncident)),
+        .takes(Body::NewIncident)
+        .answers(201, Some(Body::StoredIncident)),
         Route::post(
             "/_partnerd/serviceincidents/{id}/resolve",
             "resolveServiceIncident",
@@ -238,7 +238,7 @@ pub fn routes() -> Vec<Route> {
         )
         .summary("Resolves a service incident now, with an optional closing message.")
         .access(Access::Admin)
-        .answers(200, Some(Body::ServiceIncident)),
+        .answers(200, Some(Body::StoredIncident)),
         Route::delete(
             "/_partnerd/serviceincidents/{id}",
             "deleteServiceIncident",

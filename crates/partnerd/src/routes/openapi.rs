@@ -102,10 +102,12 @@ pub enum Body {
     SelfServePolicyPage,
     /// A page of service incidents grouped per workload.
     ServiceIncidentsPage,
-    /// One service incident or message-center post.
-    ServiceIncident,
-    /// Every service incident (control plane).
-    ServiceIncidentList,
+    /// An incident as the control plane takes it.
+    NewIncident,
+    /// An incident with the tenants it touches (control plane).
+    StoredIncident,
+    /// Every incident with the tenants each touches (control plane).
+    StoredIncidents,
     /// A JSON integer.
     Integer,
     /// A postal address.
@@ -238,10 +240,9 @@ fn schema(gen: &mut SchemaGenerator, body: Body) -> Value {
         Body::ServiceIncidentsPage => {
             gen.subschema_for::<ResourceCollection<partnerd_wire::ServiceIncidents>>()
         }
-        Body::ServiceIncident => gen.subschema_for::<partnerd_wire::ServiceIncidentDetail>(),
-        Body::ServiceIncidentList => {
-            gen.subschema_for::<Vec<partnerd_wire::ServiceIncidentDetail>>()
-        }
+        Body::NewIncident => gen.subschema_for::<crate::control::incidents::NewIncident>(),
+        Body::StoredIncident => gen.subschema_for::<crate::api::incidents::StoredIncident>(),
+        Body::StoredIncidents => gen.subschema_for::<Vec<crate::api::incidents::StoredIncident>>(),
         Body::Integer => gen.subschema_for::<u64>(),
         Body::ManagedServicePage => {
             gen.subschema_for::<ResourceCollection<partnerd_wire::ManagedService>>()
