@@ -161,9 +161,10 @@ async fn writer(
 }
 
 /// Partner Center's name for an operation: the method, then the route template under
-/// `/v{version}/` with the documented casing (`Get /v{version}/customers/{customer_id}`).
+/// `/v{version}/` with the casing and parameter names of Microsoft's service document
+/// (`Get /v{version}/customers/{customer_id}`).
 pub fn operation_name(method: &str, route: &str) -> String {
-    const CASED: [(&str, &str); 7] = [
+    const CASED: [(&str, &str); 6] = [
         ("validationstatus", "validationStatus"),
         (
             "directsignedmicrosoftcustomeragreementstatus",
@@ -176,7 +177,6 @@ pub fn operation_name(method: &str, route: &str) -> String {
         ),
         ("selfservepolicy", "SelfServePolicy"),
         ("agreementtemplates", "agreementTemplates"),
-        ("serviceincidents", "serviceIncidents"),
     ];
     let mut verb = method.to_ascii_lowercase();
     if let Some(first) = verb.get_mut(0..1) {
@@ -189,6 +189,7 @@ pub fn operation_name(method: &str, route: &str) -> String {
         out.push('/');
         let named = match segment {
             "{id}" if previous == "customers" => "{customer_id}",
+            "{prefix}" => "{domain_prefix}",
             s => CASED
                 .iter()
                 .find(|(lower, _)| *lower == s)
@@ -217,6 +218,14 @@ mod tests {
         assert_eq!(
             operation_name("GET", "/v1/nonmfacompliantpartnerprincipals"),
             "Get /v{version}/nonMfaCompliantPartnerPrincipals"
+        );
+        assert_eq!(
+            operation_name("GET", "/v1/serviceincidents/office/count"),
+            "Get /v{version}/serviceincidents/office/count"
+        );
+        assert_eq!(
+            operation_name("GET", "/v1/validations/checkdomainavailability/{prefix}"),
+            "Get /v{version}/validations/checkdomainavailability/{domain_prefix}"
         );
     }
 }
