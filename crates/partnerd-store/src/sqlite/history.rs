@@ -46,8 +46,9 @@ impl HistoryStore for SqliteStore {
         if batch.is_empty() {
             return Ok(());
         }
-        let plan = plan_batch(batch)?;
+        // Planned (and encoded) on the writer thread, not on the async workers serving requests.
         self.write(move |tx| {
+            let plan = plan_batch(batch)?;
             for p in &plan {
                 if let Some(c) = &p.chunk {
                     tx.prepare_cached(

@@ -12,17 +12,16 @@ use std::time::{Instant, SystemTime};
 
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use partnerd_store::{RequestKind, RequestRecord, TenantId};
 
 use crate::http::context::RequestContext;
 use crate::http::error::ApiError;
 use crate::http::timeout::unreadable_body;
 use crate::http::Caller;
 use crate::ops::faults::Effect;
-use crate::ops::history::operation_name;
+use crate::ops::history::ApiCall;
 use crate::ops::journal::{RawBody, RawEntry, TrackingIds};
 use crate::ops::throttle::throttled_body;
 use crate::server::ClientAddr;
@@ -124,35 +123,44 @@ async fn journal_answer(
     Response::from_parts(head, Body::from(bytes))
 }
 
-/// Queues an app+user request for the request history (app-only requests are not in it).
+/// Hands an app+user request to the request history (app-only requests are not in it).
 fn record_history(
     state: &AppState,
-    trace: &CallerTrace,
-    method: &str,
-    route: &str,
+    trace: CallerTrace,
+    method: &Method,
+    route: &'static str,
     source: Option<std::net::IpAddr>,
-    context: Option<&dyn TrackingIds>,
+    ids: Option<Arc<dyn TrackingIds>>,
 ) {
-    let Some(user) = &trace.user else {
+    let Some(user) = trace.user else {
         return;
     };
-    let (request_id, correlation_id) = context
-        .map(|c| (c.request_id().to_owned(), c.correlation_id().to_owned()))
-        .unwrap_or_default();
-    state.history.record(RequestRecord {
-        partner_id: TenantId::from_stored(trace.partner.clone()),
-        kind: RequestKind::Api,
-        at_ms: now_ms(state),
-        request_id,
-        correlation_id,
-        operation: operation_name(method, route),
-        source_ip: source.map(|ip| ip.to_string()).unwrap_or_default(),
-        object_id: user.object_id.clone(),
-        tenant_id: trace.partner.clone(),
-        upn: user.upn.clone(),
-        application_id: trace.app_id.clone(),
+    state.history.record_call(ApiCall {
+        partner: trace.partner,
+        app_id: trace.app_id,
+        object_id: user.object_id,
+        upn: user.upn,
         mfa: user.mfa,
+        method: static_method(method),
+        route,
+        source,
+        ids,
+        at_ms: now_ms(state),
     });
+}
+
+/// The method's name with a `'static` lifetime (the API's methods are the standard ones).
+fn static_method(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
 }
 
 /// Now on the store's clock, in milliseconds (the clock counts seconds; the wall clock gives
@@ -277,17 +285,17 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
     let status = response.status();
     ops.metrics
         .record_request(route, method.as_str(), status.as_u16(), started.elapsed());
-    if api {
-        if let Some(trace) = slot.0.get() {
-            record_history(
-                &state,
-                trace,
-                method.as_str(),
-                route,
-                source,
-                context.as_deref(),
-            );
-        }
+    // The extractor's copy of the slot went with the request: the caller moves out of it.
+    let trace = Arc::try_unwrap(slot.0)
+        .map(|cell| cell.into_inner())
+        .unwrap_or_else(|shared| shared.get().cloned());
+    let partner = if journal {
+        trace.as_ref().map(|t| t.partner.clone())
+    } else {
+        None
+    };
+    if let (true, Some(trace)) = (api, trace) {
+        record_history(&state, trace, &method, route, source, context.clone());
     }
     if drop_after {
         let (parts, _) = response.into_parts();
@@ -298,11 +306,6 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
     }
     let (parts, body) = response.into_parts();
     let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-    // The extractor's copy of the slot is gone with the request, so the tenant id moves out.
-    let partner = Arc::try_unwrap(slot.0)
-        .map(|cell| cell.into_inner())
-        .unwrap_or_else(|shared| shared.get().cloned())
-        .map(|t| t.partner);
     ops.journal.record_raw(
         RawEntry {
             at: SystemTime::now(),

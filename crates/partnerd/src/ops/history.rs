@@ -30,7 +30,59 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 enum Message {
     Record(Box<RequestRecord>),
+    Call(Box<ApiCall>),
     Flush(oneshot::Sender<()>),
+}
+
+/// An app+user API request as the request path hands it over: what it already holds, moved
+/// rather than copied, so that the request pays for one allocation. The writer turns it into
+/// a [`RequestRecord`] (formatting the operation name, the address and the ids) off the
+/// request path.
+pub struct ApiCall {
+    /// The partner's tenant id.
+    pub partner: String,
+    /// The token's `appid`.
+    pub app_id: String,
+    /// The user's object id.
+    pub object_id: String,
+    /// The user's principal name.
+    pub upn: String,
+    /// Whether the token carried MFA.
+    pub mfa: bool,
+    /// The method.
+    pub method: &'static str,
+    /// The route template.
+    pub route: &'static str,
+    /// The caller's address.
+    pub source: Option<std::net::IpAddr>,
+    /// The request's tracking ids.
+    pub ids: Option<std::sync::Arc<dyn crate::ops::journal::TrackingIds>>,
+    /// When (milliseconds since the Unix epoch).
+    pub at_ms: i64,
+}
+
+impl ApiCall {
+    fn into_record(self) -> RequestRecord {
+        let (request_id, correlation_id) = self
+            .ids
+            .as_deref()
+            .map(|c| (c.request_id().to_owned(), c.correlation_id().to_owned()))
+            .unwrap_or_default();
+        RequestRecord {
+            partner_id: partnerd_store::TenantId::from_stored(self.partner.clone()),
+            kind: partnerd_store::RequestKind::Api,
+            at_ms: self.at_ms,
+            request_id,
+            correlation_id,
+            operation: operation_name(self.method, self.route),
+            source_ip: self.source.map(|ip| ip.to_string()).unwrap_or_default(),
+            object_id: self.object_id,
+            tenant_id: self.partner,
+            upn: self.upn,
+            application_id: self.app_id,
+            mfa: self.mfa,
+        }
+    }
 }
 
 /// The recorder; see the module's description.
@@ -87,6 +139,21 @@ impl History {
         }
     }
 
+    /// Queues an API request; never waits.
+    pub fn record_call(&self, call: ApiCall) {
+        if !self.is_on() {
+            return;
+        }
+        if self.tx.try_send(Message::Call(Box::new(call))).is_err()
+            && self
+                .dropped
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(10_000)
+        {
+            tracing::warn!("request history is behind; rows are being dropped");
+        }
+    }
+
     /// Waits until every row queued before this call is written.
     pub async fn flush(&self) {
         if !self.is_on() {
@@ -133,20 +200,34 @@ async fn writer(
             }
         };
         let mut batch = Vec::new();
+        let mut calls = Vec::new();
         let mut waiting = Vec::new();
         // A flush waits for what is queued now; anything else may gather a while.
-        if !behind && matches!(first, Message::Record(_)) {
+        if !behind && !matches!(first, Message::Flush(_)) {
             tokio::time::sleep(GATHER).await;
         }
         let mut next = Some(first);
         while let Some(m) = next.take() {
             match m {
                 Message::Record(r) => batch.push(*r),
+                Message::Call(c) => calls.push(c),
                 Message::Flush(done) => waiting.push(done),
             }
-            if batch.len() < BATCH {
+            if batch.len() + calls.len() < BATCH {
                 next = rx.try_recv().ok();
             }
+        }
+        if !calls.is_empty() {
+            // Formatting thousands of rows is CPU work: off the workers that serve requests.
+            let formatted = tokio::task::spawn_blocking(move || {
+                calls
+                    .into_iter()
+                    .map(|c| c.into_record())
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .unwrap_or_default();
+            batch.extend(formatted);
         }
         behind = batch.len() >= BATCH;
         if !batch.is_empty() {
