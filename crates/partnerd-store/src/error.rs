@@ -62,3 +62,10 @@ pub enum StoreError {
     #[error("store failure: {0}")]
     Internal(String),
 }
+
+/// A stored JSON document (a customer record, a server-wide document) read back; one that
+/// does not parse is `Internal`, as the store wrote it.
+pub(crate) fn parse_stored(body: &str) -> StoreResult<serde_json::Value> {
+    serde_json::from_str(body)
+        .map_err(|e| StoreError::Internal(format!("stored document is unreadable: {e}")))
+}

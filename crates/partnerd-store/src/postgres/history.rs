@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::exec::{begin, commit, execute, query};
 use super::rows::get;
 use super::PostgresStore;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{parse_stored, StoreError, StoreResult};
 use crate::history::{
     chunks_needed, newest, plan_batch, DailyAdoption, RequestKind, RequestRecord, DAY_MS,
 };
@@ -14,11 +14,6 @@ use crate::{DocumentStore, HistoryStore};
 
 const COLUMNS: &str = "partner_id, kind, at_ms, request_id, correlation_id, operation, source_ip, \
                        object_id, tenant_id, upn, application_id, mfa";
-
-fn parse_body(body: &str) -> StoreResult<serde_json::Value> {
-    serde_json::from_str(body)
-        .map_err(|e| StoreError::Internal(format!("stored document is unreadable: {e}")))
-}
 
 fn count(row: &tokio_postgres::Row, idx: usize) -> StoreResult<u64> {
     let n: i64 = get(row, idx)?;
@@ -257,7 +252,7 @@ impl DocumentStore for PostgresStore {
             )
             .await?;
             rows.iter()
-                .map(|r| Ok((get(r, 0)?, parse_body(get(r, 1)?)?)))
+                .map(|r| Ok((get(r, 0)?, parse_stored(get(r, 1)?)?)))
                 .collect()
         })
         .await

@@ -11,7 +11,7 @@ use super::exec::{begin, commit, execute, query, query_opt};
 use super::idempotency::complete_in;
 use super::rows::{get, to_json};
 use super::PostgresStore;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{parse_stored, StoreError, StoreResult};
 use crate::ids::*;
 use crate::lifecycle::{
     decide_qualification, CustomerRecord, GccValidationRecord, QualificationRecord, RecordKind,
@@ -19,11 +19,6 @@ use crate::lifecycle::{
 };
 use crate::model::Completion;
 use crate::LifecycleStore;
-
-fn parse_body(body: &str) -> StoreResult<serde_json::Value> {
-    serde_json::from_str(body)
-        .map_err(|e| StoreError::Internal(format!("stored record is unreadable: {e}")))
-}
 
 /// The customer's sequence number; with `lock`, its row stays locked until the transaction
 /// ends.
@@ -60,7 +55,7 @@ pub(super) async fn records<C: GenericClient>(
                 kind,
                 key: get(row, 0)?,
                 partner_id: TenantId::from_stored(get(row, 1)?),
-                body: parse_body(get(row, 2)?)?,
+                body: parse_stored(get(row, 2)?)?,
             })
         })
         .collect()
@@ -181,7 +176,7 @@ impl LifecycleStore for PostgresStore {
                 )
                 .await?;
                 match current {
-                    Some(row) if parse_body(get(&row, 0)?)? == expected => {}
+                    Some(row) if parse_stored(get(&row, 0)?)? == expected => {}
                     _ => return Ok(false),
                 }
             }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::params;
 
 use super::{map_err, SqliteStore};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{parse_stored, StoreError, StoreResult};
 use crate::history::{
     chunks_needed, newest, plan_batch, DailyAdoption, RequestKind, RequestRecord, DAY_MS,
 };
@@ -33,11 +33,6 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RequestRecord, String)> {
         },
         kind,
     ))
-}
-
-fn parse_body(body: &str) -> StoreResult<serde_json::Value> {
-    serde_json::from_str(body)
-        .map_err(|e| StoreError::Internal(format!("stored document is unreadable: {e}")))
 }
 
 #[async_trait]
@@ -247,7 +242,7 @@ impl DocumentStore for SqliteStore {
                 })
                 .map_err(map_err)?;
             rows.into_iter()
-                .map(|(k, b)| Ok((k, parse_body(&b)?)))
+                .map(|(k, b)| Ok((k, parse_stored(&b)?)))
                 .collect()
         })
     }

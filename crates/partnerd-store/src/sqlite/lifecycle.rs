@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::idempotency::complete_in;
 use super::rows::to_json;
 use super::{map_err, SqliteStore};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{parse_stored, StoreError, StoreResult};
 use crate::ids::*;
 use crate::lifecycle::{
     decide_qualification, CustomerRecord, GccValidationRecord, QualificationRecord, RecordKind,
@@ -22,11 +22,6 @@ fn seq_of(c: &Connection, customer_id: &CustomerId) -> StoreResult<i64> {
         .and_then(|mut s| s.query_row([customer_id], |r| r.get(0)).optional())
         .map_err(map_err)?
         .ok_or(StoreError::CustomerNotFound)
-}
-
-fn parse_body(body: &str) -> StoreResult<serde_json::Value> {
-    serde_json::from_str(body)
-        .map_err(|e| StoreError::Internal(format!("stored record is unreadable: {e}")))
 }
 
 /// The customer's records of `kind`, of one partner or all.
@@ -54,7 +49,7 @@ pub(super) fn records(
                 kind,
                 key,
                 partner_id: TenantId::from_stored(partner_id),
-                body: parse_body(&body)?,
+                body: parse_stored(&body)?,
             })
         })
         .collect()
@@ -167,7 +162,7 @@ impl LifecycleStore for SqliteStore {
                     })
                     .map_err(map_err)?;
                 match current {
-                    Some(body) if parse_body(&body)? == expected => {}
+                    Some(body) if parse_stored(&body)? == expected => {}
                     _ => return Ok(false),
                 }
             }

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::api::customers::related;
 use crate::clock::{iso_timestamp, parse_iso};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::params::PathId;
+use crate::http::params::{query_param, PathId};
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
 use crate::routes::openapi::Body;
@@ -211,11 +211,7 @@ fn matches(filter: &Filter, d: &ServiceIncidentDetail) -> bool {
 
 /// The `filter` query parameter, if any (400/800002 when it is not a filter).
 fn filter_param(query: Option<&str>) -> ApiResult<Option<Filter>> {
-    let Some(raw) = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k.eq_ignore_ascii_case("filter"))
-        .map(|(_, v)| v.into_owned())
-        .filter(|v| !v.trim().is_empty())
-    else {
+    let Some(raw) = query_param(query, "filter") else {
         return Ok(None);
     };
     let value: Value = serde_json::from_str(&raw)

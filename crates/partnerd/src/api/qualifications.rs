@@ -24,7 +24,7 @@ use crate::clock::iso_timestamp;
 use crate::http::body::WireBody;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::idempotency::{completion_for, respond, IdempotencyLease};
-use crate::http::params::PathId;
+use crate::http::params::{query_param, PathId};
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
 use crate::routes::openapi::Body;
@@ -103,14 +103,6 @@ pub async fn list(
     related(&state, &caller, &id).await?;
     let items = current(&state, &id).await?.iter().map(wire).collect();
     Ok(Reply::ok(format, items))
-}
-
-/// The `code` query parameter (any casing of the key), the older way to pass a GCC code.
-fn code_param(query: Option<&str>) -> Option<String> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k.eq_ignore_ascii_case("code"))
-        .map(|(_, v)| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
 }
 
 /// The record a partner's request makes, or why it is refused. `legacy` is the synchronous
@@ -230,7 +222,7 @@ async fn add(
     let (request, query, legacy) = request;
     let record = new_record(
         &request,
-        code_param(query.as_deref()),
+        query_param(query.as_deref(), "code"),
         state.clock.now_secs(),
         legacy,
     )?;

@@ -15,6 +15,7 @@ use partnerd_wire::{
 
 use crate::clock::{iso_timestamp, parse_iso};
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::params::query_param;
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
 use crate::routes::openapi::Body;
@@ -114,11 +115,7 @@ pub async fn principals(
 
 /// A `YYYY-MM-DD` (or a date-time, of which the day counts) query parameter, as a day number.
 fn day_param(query: Option<&str>, name: &str) -> ApiResult<Option<i64>> {
-    let Some(value) = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-    else {
+    let Some(value) = query_param(query, name) else {
         return Ok(None);
     };
     parse_iso(&value)

@@ -18,7 +18,7 @@ use crate::api::customers::related;
 use crate::http::body::WireBody;
 use crate::http::error::{ApiError, ApiResult, Violation};
 use crate::http::idempotency::{completion_for, respond, IdempotencyLease};
-use crate::http::params::Segment;
+use crate::http::params::{check_optional_etag, query_param, Segment};
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
 use crate::routes::openapi::Body;
@@ -237,22 +237,11 @@ pub async fn update(
     if !body_id.eq_ignore_ascii_case(&id) {
         return Err(ApiError::policy_id_invalid(&body_id));
     }
-    let given = headers
-        .get(axum::http::header::IF_MATCH)
-        .map(|v| v.to_str().unwrap_or_default().to_owned())
-        .or_else(|| body.attributes.as_ref().and_then(|a| a.etag.clone()));
-    let current = stored.attributes.as_ref().and_then(|a| a.etag.clone());
-    if let Some(given) = given.filter(|g| !g.trim().is_empty() && g.trim() != "*") {
-        let bare = |e: &str| {
-            e.trim()
-                .trim_start_matches("W/")
-                .trim_matches('"')
-                .to_owned()
-        };
-        if Some(bare(&given)) != current.as_deref().map(bare) {
-            return Err(ApiError::etag_mismatch());
-        }
-    }
+    check_optional_etag(
+        &headers,
+        body.attributes.as_ref().and_then(|a| a.etag.as_deref()),
+        stored.attributes.as_ref().and_then(|a| a.etag.as_deref()),
+    )?;
     let (entity, permissions) = checked(&body, &caller)?;
     if entity != customer {
         return Err(ApiError::policy_id_invalid(&body_id));
@@ -321,10 +310,7 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Reply<ResourceCollection<SelfServePolicy>>> {
     caller.require_user()?;
-    let entity = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k.eq_ignore_ascii_case("entity_id"))
-        .map(|(_, v)| v.trim().to_owned());
-    let Some(entity) = entity.filter(|e| !e.is_empty()) else {
+    let Some(entity) = query_param(query.as_deref(), "entity_id") else {
         return Err(ApiError::malformed(
             "The query parameter entity_id (the customer's tenant id) is required.",
         ));

@@ -16,7 +16,7 @@ use partnerd_wire::{
 use crate::api::customers::related;
 use crate::http::body::WireBody;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::params::{CustomerChild, PathId};
+use crate::http::params::{check_optional_etag, CustomerChild, PathId};
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
 use crate::routes::openapi::Body;
@@ -187,20 +187,11 @@ pub async fn update(
     WireBody(body): WireBody<Subscription>,
 ) -> ApiResult<Reply<Subscription>> {
     let (stored_record, stored) = find(&state, &caller, &id, &sub).await?;
-    let given = headers
-        .get(axum::http::header::IF_MATCH)
-        .map(|v| v.to_str().unwrap_or_default().to_owned())
-        .or_else(|| body.attributes.as_ref().and_then(|a| a.etag.clone()));
-    let current = stored.attributes.as_ref().and_then(|a| a.etag.clone());
-    if let Some(given) = given
-        .map(|g| g.trim().to_owned())
-        .filter(|g| g != "*" && !g.is_empty())
-    {
-        let bare = given.trim_start_matches("W/").trim_matches('"');
-        if Some(bare) != current.as_deref() {
-            return Err(ApiError::etag_mismatch());
-        }
-    }
+    check_optional_etag(
+        &headers,
+        body.attributes.as_ref().and_then(|a| a.etag.as_deref()),
+        stored.attributes.as_ref().and_then(|a| a.etag.as_deref()),
+    )?;
     let next = patched(&stored, &body)?;
     let record = record(caller.partner.tenant_id.clone(), next)?;
     let written: Subscription = record.read()?;

@@ -47,6 +47,15 @@ async fn resellers(state: &AppState, id: &CustomerId) -> ApiResult<Vec<TenantId>
         .collect())
 }
 
+/// A partner that resells to the customer, to own what the control plane puts there.
+async fn a_reseller(state: &AppState, id: &CustomerId) -> ApiResult<TenantId> {
+    resellers(state, id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::customer_not_found(id))
+}
+
 fn customer_error(id: &CustomerId) -> impl Fn(StoreError) -> ApiError + '_ {
     move |e| match e {
         StoreError::CustomerNotFound => ApiError::customer_not_found(id),
@@ -279,11 +288,7 @@ pub async fn grant(
             "None is not a qualification to grant; delete the customer's qualifications instead.",
         ));
     }
-    let partner = resellers(&state, &id)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::customer_not_found(&id))?;
+    let partner = a_reseller(&state, &id).await?;
     let record = QualificationRecord {
         qualification: granted.qualification,
         vetting_status: Some(granted.vetting_status.unwrap_or(VettingStatus::Approved)),
@@ -325,11 +330,7 @@ pub async fn set_account_status(
             validation_status::STATUSES.join(", ")
         ))
     })?;
-    let partner = resellers(&state, &id)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::customer_not_found(&id))?;
+    let partner = a_reseller(&state, &id).await?;
     let record = AccountStatusRecord {
         status: status.to_owned(),
         changed_at: state.clock.now_secs(),
@@ -380,11 +381,7 @@ pub async fn direct_sign(
             })?;
         status.is_signed
     };
-    let partner = resellers(&state, &id)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::customer_not_found(&id))?;
+    let partner = a_reseller(&state, &id).await?;
     let status = partnerd_wire::DirectSignStatus { is_signed: signed };
     let record = CustomerRecord::of(RecordKind::DirectSign, "mca", partner, &status)?;
     state

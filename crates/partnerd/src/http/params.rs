@@ -56,3 +56,38 @@ impl<S: Send + Sync> FromRequestParts<S> for CustomerChild {
         Ok(CustomerChild(customer, child))
     }
 }
+
+/// The first query parameter called `name` (in any casing), trimmed; `None` when absent or
+/// empty.
+pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Checks an optional ETag precondition of a write no client is required to make: the
+/// `If-Match` header, else the body's `attributes.etag`, must match `current` when one is
+/// given (`*` matches anything), compared without quotes or a weak prefix; 400/2055 when not.
+pub fn check_optional_etag(
+    headers: &axum::http::HeaderMap,
+    body_etag: Option<&str>,
+    current: Option<&str>,
+) -> Result<(), ApiError> {
+    let given = headers
+        .get(axum::http::header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or_default())
+        .or(body_etag)
+        .map(str::trim)
+        .filter(|g| !g.is_empty() && *g != "*");
+    let bare = |e: &str| {
+        e.trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .to_owned()
+    };
+    match given {
+        Some(given) if Some(bare(given)) != current.map(bare) => Err(ApiError::etag_mismatch()),
+        _ => Ok(()),
+    }
+}

@@ -126,25 +126,19 @@ impl History {
 
     /// Queues a row; never waits.
     pub fn record(&self, row: RequestRecord) {
-        if !self.is_on() {
-            return;
-        }
-        if self.tx.try_send(Message::Record(Box::new(row))).is_err()
-            && self
-                .dropped
-                .fetch_add(1, Ordering::Relaxed)
-                .is_multiple_of(10_000)
-        {
-            tracing::warn!("request history is behind; rows are being dropped");
-        }
+        self.queue(Message::Record(Box::new(row)));
     }
 
     /// Queues an API request; never waits.
     pub fn record_call(&self, call: ApiCall) {
+        self.queue(Message::Call(Box::new(call)));
+    }
+
+    fn queue(&self, message: Message) {
         if !self.is_on() {
             return;
         }
-        if self.tx.try_send(Message::Call(Box::new(call))).is_err()
+        if self.tx.try_send(message).is_err()
             && self
                 .dropped
                 .fetch_add(1, Ordering::Relaxed)
@@ -163,11 +157,6 @@ impl History {
         if self.tx.send(Message::Flush(done)).await.is_ok() {
             let _ = wait.await;
         }
-    }
-
-    /// Rows dropped because the writer was behind.
-    pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
     }
 }
 

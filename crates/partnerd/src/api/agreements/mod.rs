@@ -25,7 +25,7 @@ use crate::clock::{iso_timestamp, parse_iso};
 use crate::http::body::WireBody;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::idempotency::{completion_for, respond, IdempotencyLease};
-use crate::http::params::PathId;
+use crate::http::params::{query_param, PathId};
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
 use crate::routes::openapi::Body;
@@ -79,11 +79,8 @@ fn public_only(state: &AppState) -> ApiResult<()> {
 /// The types an `agreementType` query asks for: absent means the Cloud Agreement (as Partner
 /// Center keeps it for older clients), `*` every type, else one type in any casing.
 fn types_asked(query: Option<&str>) -> ApiResult<Vec<&'static str>> {
-    let given = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k.eq_ignore_ascii_case("agreementType"))
-        .map(|(_, v)| v.trim().to_owned());
-    match given.as_deref() {
-        None | Some("") => Ok(vec![CLOUD_AGREEMENT]),
+    match query_param(query, "agreementType").as_deref() {
+        None => Ok(vec![CLOUD_AGREEMENT]),
         Some("*") => Ok(vec![CUSTOMER_AGREEMENT, CLOUD_AGREEMENT]),
         Some(t) => [CUSTOMER_AGREEMENT, CLOUD_AGREEMENT]
             .into_iter()
