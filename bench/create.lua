@@ -23,3 +23,9 @@ request = function()
     headers["MS-RequestId"] = "bench-" .. tag
     return wrk.format(nil, "/v1/customers", headers, body)
 end
+
+-- BENCH_PACE_MS: a steady load below saturation (see pace.lua).
+local pace = tonumber(os.getenv("BENCH_PACE_MS") or "0")
+if pace > 0 then
+    function delay() return pace end
+end

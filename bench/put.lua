@@ -11,3 +11,9 @@ wrk.method = "PUT"
 wrk.body = body
 wrk.headers["If-Match"] = "*"
 wrk.headers["Content-Type"] = "application/json"
+
+-- BENCH_PACE_MS: a steady load below saturation (see pace.lua).
+local pace = tonumber(os.getenv("BENCH_PACE_MS") or "0")
+if pace > 0 then
+    function delay() return pace end
+end

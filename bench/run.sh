@@ -21,6 +21,9 @@
 #   BENCH_USER=1       an app+user token instead of an app-only one: every request then
 #                      also goes into the request history behind the MFA reports
 #   BENCH_SERVE_ARGS   extra flags for partnerd serve (e.g. --request-history-days 0)
+#   BENCH_PACE_MS      each connection waits this many ms between requests: a steady load
+#                      below saturation, where the latency columns (not the ratios, which
+#                      then only say both servers kept up) are what to compare
 #   BENCH_NO_BUILD=1   use the existing target/release binaries
 #   BENCH_KEEP=1       keep the temporary directory (database, logs, wrk outputs)
 #
@@ -232,10 +235,11 @@ measure() {
 }
 
 for ((round = 1; round <= ROUNDS; round++)); do
-    measure "get-baseline-$round" "$BASELINE_URL$PROFILE_PATH"
-    measure "get-partnerd-$round" "$PARTNERD_URL$PROFILE_PATH"
+    measure "get-baseline-$round" "$BASELINE_URL$PROFILE_PATH" -s "$BENCH_DIR/pace.lua"
+    measure "get-partnerd-$round" "$PARTNERD_URL$PROFILE_PATH" -s "$BENCH_DIR/pace.lua"
     # The XML GET right after the JSON GET, so the two see the same conditions.
-    measure "xml-partnerd-$round" "$PARTNERD_URL$PROFILE_PATH" -H "Accept: application/xml"
+    measure "xml-partnerd-$round" "$PARTNERD_URL$PROFILE_PATH" -H "Accept: application/xml" \
+        -s "$BENCH_DIR/pace.lua"
     measure "put-baseline-$round" "$BASELINE_URL$PROFILE_PATH" -s "$BENCH_DIR/put.lua"
     measure "put-partnerd-$round" "$PARTNERD_URL$PROFILE_PATH" -s "$BENCH_DIR/put.lua"
 done

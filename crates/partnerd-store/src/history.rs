@@ -116,66 +116,223 @@ pub struct Chunk {
     pub body: String,
 }
 
-/// The writes of a batch, per partner (in partner order).
-pub fn plan_batch(batch: Vec<RequestRecord>) -> StoreResult<Vec<PartnerBatch>> {
-    use std::collections::BTreeMap;
-    let mut by_partner: BTreeMap<String, Vec<RequestRecord>> = BTreeMap::new();
+/// The writes of a batch, per partner (in partner order), planned with a [`Planner`].
+pub fn plan_batch(batch: Vec<RequestRecord>) -> Vec<PartnerBatch> {
+    let mut planner = Planner::default();
     for r in batch {
-        by_partner
-            .entry(r.partner_id.to_string())
-            .or_default()
-            .push(r);
-    }
-    by_partner
-        .into_values()
-        .map(|mut rows| {
-            rows.sort_by_key(|r| r.at_ms);
-            let partner_id = rows[0].partner_id.clone();
-            let singles = rows
-                .iter()
-                .filter(|r| r.kind == RequestKind::SignIn || !r.mfa)
-                .cloned()
-                .collect();
-            let api: Vec<&RequestRecord> =
-                rows.iter().filter(|r| r.kind == RequestKind::Api).collect();
-            let mut daily: BTreeMap<(i64, String), (u64, u64)> = BTreeMap::new();
-            for r in &api {
-                let counts = daily
-                    .entry((r.at_ms.div_euclid(DAY_MS), r.application_id.clone()))
-                    .or_default();
-                counts.0 += u64::from(r.mfa);
-                counts.1 += 1;
+        let chunk = planner.partner(r.partner_id.as_str());
+        match r.kind {
+            RequestKind::SignIn => chunk.push_single(r),
+            RequestKind::Api => {
+                let texts = [
+                    chunk.intern(&r.operation),
+                    chunk.intern(&r.source_ip),
+                    chunk.intern(&r.object_id),
+                    chunk.intern(&r.tenant_id),
+                    chunk.intern(&r.upn),
+                    chunk.intern(&r.application_id),
+                ];
+                chunk.push_api(ApiRow {
+                    at_ms: r.at_ms,
+                    request_id: &r.request_id,
+                    correlation_id: &r.correlation_id,
+                    texts,
+                    mfa: r.mfa,
+                });
             }
-            let chunk = match (api.first(), api.last()) {
-                (Some(first), Some(last)) => Some(Chunk {
-                    first_at_ms: first.at_ms,
-                    last_at_ms: last.at_ms,
-                    rows: api.len() as i64,
-                    body: encode_chunk(&api)?,
-                }),
-                _ => None,
-            };
-            Ok(PartnerBatch {
-                partner_id,
-                chunk,
-                singles,
-                daily: daily
-                    .into_iter()
-                    .map(|((day, app), (mfa, all))| (day, app, mfa, all))
-                    .collect(),
-            })
-        })
-        .collect()
+        }
+    }
+    planner.finish()
 }
 
-/// A stored chunk: the texts its rows repeat (operation, address, user, app, partner) once,
-/// and each row as an array of its time, ids, indexes into those texts, and MFA. A chunk
-/// written this way is about a third of the rows as objects, and bytes written are what the
-/// history costs the database.
-#[derive(Serialize, Deserialize)]
+/// Plans a batch of history partner by partner: what [`HistoryStore::record_history`]
+/// writes. The API requests are encoded as they are pushed, so a batch of thousands never
+/// exists twice in memory.
+///
+/// [`HistoryStore::record_history`]: crate::HistoryStore::record_history
+#[derive(Default)]
+pub struct Planner {
+    partners: std::collections::BTreeMap<String, ChunkWriter>,
+}
+
+impl Planner {
+    /// The chunk of the partner with this tenant id.
+    pub fn partner(&mut self, tenant_id: &str) -> &mut ChunkWriter {
+        if !self.partners.contains_key(tenant_id) {
+            self.partners
+                .insert(tenant_id.to_owned(), ChunkWriter::new(tenant_id));
+        }
+        self.partners
+            .get_mut(tenant_id)
+            .expect("the partner's chunk was just inserted")
+    }
+
+    /// The writes, per partner in partner order.
+    pub fn finish(self) -> Vec<PartnerBatch> {
+        self.partners
+            .into_values()
+            .map(ChunkWriter::finish)
+            .collect()
+    }
+}
+
+/// One API request as [`ChunkWriter::push_api`] takes it: the texts a batch repeats
+/// (operation, address, user, tenant, principal name, application, in that order) as
+/// indexes from [`ChunkWriter::intern`].
+#[derive(Debug, Clone, Copy)]
+pub struct ApiRow<'a> {
+    /// When (milliseconds since the Unix epoch).
+    pub at_ms: i64,
+    /// `MS-RequestId`.
+    pub request_id: &'a str,
+    /// `MS-CorrelationId` (may be empty).
+    pub correlation_id: &'a str,
+    /// Operation, source address, object id, tenant id, UPN and application id.
+    pub texts: [u32; 6],
+    /// Whether the token carried multi-factor authentication.
+    pub mfa: bool,
+}
+
+/// One partner's share of a batch: its chunk, single rows and daily counts, built row by
+/// row. A stored chunk holds the texts its rows repeat once and each row as an array of its
+/// time, ids, indexes into those texts and MFA; that is about a third of the rows as
+/// objects, and bytes written are what the history costs the database.
+pub struct ChunkWriter {
+    partner: String,
+    texts: Vec<String>,
+    index: std::collections::HashMap<String, u32>,
+    /// The encoded rows so far, comma-separated.
+    rows: Vec<u8>,
+    count: i64,
+    first_at_ms: i64,
+    last_at_ms: i64,
+    singles: Vec<RequestRecord>,
+    /// (day, application text) to (with MFA, all).
+    daily: std::collections::BTreeMap<(i64, u32), (u64, u64)>,
+}
+
+impl ChunkWriter {
+    fn new(partner: &str) -> Self {
+        Self {
+            partner: partner.to_owned(),
+            texts: Vec::new(),
+            index: std::collections::HashMap::new(),
+            rows: Vec::new(),
+            count: 0,
+            first_at_ms: i64::MAX,
+            last_at_ms: i64::MIN,
+            singles: Vec::new(),
+            daily: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// The index of a text in this chunk, added when new. Callers that see the same text
+    /// often may keep the index: it stays valid for the chunk's life.
+    pub fn intern(&mut self, text: &str) -> u32 {
+        if let Some(i) = self.index.get(text) {
+            return *i;
+        }
+        let i = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
+        self.texts.push(text.to_owned());
+        self.index.insert(text.to_owned(), i);
+        i
+    }
+
+    /// Adds an API request (ideally oldest first: reads sort anyway). One without MFA is
+    /// also kept as a single row, which the principals report reads.
+    pub fn push_api(&mut self, row: ApiRow<'_>) {
+        if self.count > 0 {
+            self.rows.push(b',');
+        }
+        let [op, ip, obj, tenant, upn, app] = row.texts;
+        // Strings through serde_json, which escapes; writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(
+            &mut self.rows,
+            &(
+                row.at_ms,
+                row.request_id,
+                row.correlation_id,
+                op,
+                ip,
+                obj,
+                tenant,
+                upn,
+                app,
+                u8::from(row.mfa),
+            ),
+        );
+        self.count += 1;
+        self.first_at_ms = self.first_at_ms.min(row.at_ms);
+        self.last_at_ms = self.last_at_ms.max(row.at_ms);
+        let counts = self
+            .daily
+            .entry((row.at_ms.div_euclid(DAY_MS), app))
+            .or_default();
+        counts.0 += u64::from(row.mfa);
+        counts.1 += 1;
+        if !row.mfa {
+            let text = |i: u32| self.texts.get(i as usize).cloned().unwrap_or_default();
+            let single = RequestRecord {
+                partner_id: TenantId::from_stored(self.partner.clone()),
+                kind: RequestKind::Api,
+                at_ms: row.at_ms,
+                request_id: row.request_id.to_owned(),
+                correlation_id: row.correlation_id.to_owned(),
+                operation: text(op),
+                source_ip: text(ip),
+                object_id: text(obj),
+                tenant_id: text(tenant),
+                upn: text(upn),
+                application_id: text(app),
+                mfa: false,
+            };
+            self.singles.push(single);
+        }
+    }
+
+    /// Adds a row stored singly (a sign-in).
+    pub fn push_single(&mut self, row: RequestRecord) {
+        self.singles.push(row);
+    }
+
+    fn finish(self) -> PartnerBatch {
+        let chunk = (self.count > 0).then(|| {
+            let mut body = Vec::with_capacity(self.rows.len() + 64 * (self.texts.len() + 1));
+            body.extend_from_slice(b"{\"v\":1,\"partner\":");
+            let _ = serde_json::to_writer(&mut body, &self.partner);
+            body.extend_from_slice(b",\"texts\":");
+            let _ = serde_json::to_writer(&mut body, &self.texts);
+            body.extend_from_slice(b",\"rows\":[");
+            body.extend_from_slice(&self.rows);
+            body.extend_from_slice(b"]}");
+            Chunk {
+                first_at_ms: self.first_at_ms,
+                last_at_ms: self.last_at_ms,
+                rows: self.count,
+                // Only serde_json's output and ASCII punctuation went in.
+                body: String::from_utf8(body).unwrap_or_default(),
+            }
+        });
+        let texts = &self.texts;
+        PartnerBatch {
+            partner_id: TenantId::from_stored(self.partner.clone()),
+            chunk,
+            singles: self.singles,
+            daily: self
+                .daily
+                .into_iter()
+                .map(|((day, app), (mfa, all))| {
+                    let app = texts.get(app as usize).cloned().unwrap_or_default();
+                    (day, app, mfa, all)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A stored chunk, as [`ChunkWriter`] writes it.
+#[derive(Deserialize)]
 struct ChunkBody {
-    /// The format, 1.
-    v: u8,
     /// The partner's tenant id (every row's).
     partner: String,
     /// Repeated texts.
@@ -187,49 +344,6 @@ struct ChunkBody {
 
 /// One row of a [`ChunkBody`].
 type ChunkRow = (i64, String, String, u32, u32, u32, u32, u32, u32, u8);
-
-fn encode_chunk(rows: &[&RequestRecord]) -> StoreResult<String> {
-    use std::collections::HashMap;
-    let mut texts: Vec<String> = Vec::new();
-    let mut index: HashMap<String, u32> = HashMap::new();
-    let mut intern = |t: &str| -> u32 {
-        if let Some(i) = index.get(t) {
-            return *i;
-        }
-        let i = u32::try_from(texts.len()).unwrap_or(u32::MAX);
-        texts.push(t.to_owned());
-        index.insert(t.to_owned(), i);
-        i
-    };
-    let encoded = rows
-        .iter()
-        .map(|r| {
-            (
-                r.at_ms,
-                r.request_id.clone(),
-                r.correlation_id.clone(),
-                intern(&r.operation),
-                intern(&r.source_ip),
-                intern(&r.object_id),
-                intern(&r.tenant_id),
-                intern(&r.upn),
-                intern(&r.application_id),
-                u8::from(r.mfa),
-            )
-        })
-        .collect();
-    let body = ChunkBody {
-        v: 1,
-        partner: rows
-            .first()
-            .map(|r| r.partner_id.to_string())
-            .unwrap_or_default(),
-        texts,
-        rows: encoded,
-    };
-    serde_json::to_string(&body)
-        .map_err(|e| StoreError::Internal(format!("history rows unwritable: {e}")))
-}
 
 fn decode_chunk(body: &str) -> StoreResult<Vec<RequestRecord>> {
     let unreadable = |e: String| StoreError::Internal(format!("stored history is unreadable: {e}"));
@@ -307,4 +421,89 @@ pub fn chunks_needed(chunks: &[(i64, i64, i64)], limit: usize) -> Vec<usize> {
         oldest_first = oldest_first.min(first_at);
     }
     taken
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(partner: &str, at_ms: i64, request_id: &str, mfa: bool) -> RequestRecord {
+        RequestRecord {
+            partner_id: TenantId::from_stored(partner.to_owned()),
+            kind: RequestKind::Api,
+            at_ms,
+            request_id: request_id.to_owned(),
+            correlation_id: "c \"quoted\" \\ \u{e9}".to_owned(),
+            operation: "Get /v{version}/customers".to_owned(),
+            source_ip: "127.0.0.1".to_owned(),
+            object_id: "user".to_owned(),
+            tenant_id: partner.to_owned(),
+            upn: "ada@contoso.onmicrosoft.com".to_owned(),
+            application_id: if mfa { "app-a" } else { "app-b" }.to_owned(),
+            mfa,
+        }
+    }
+
+    #[test]
+    fn a_planned_chunk_reads_back_as_the_rows_that_went_in() {
+        let rows = vec![
+            api("p1", DAY_MS + 5, "r1", true),
+            api("p1", DAY_MS + 7, "r2", false),
+            api("p2", DAY_MS - 1, "r3", true),
+            api("p1", 2 * DAY_MS, "r4", true),
+        ];
+        let mut signin = api("p2", 10, "s1", false);
+        signin.kind = RequestKind::SignIn;
+        let mut batch = rows.clone();
+        batch.push(signin.clone());
+        let plan = plan_batch(batch);
+        assert_eq!(plan.len(), 2);
+        let (p1, p2) = (&plan[0], &plan[1]);
+        assert_eq!(p1.partner_id.as_str(), "p1");
+
+        let chunk = p1.chunk.as_ref().expect("p1 made API requests");
+        assert_eq!(
+            (chunk.first_at_ms, chunk.last_at_ms, chunk.rows),
+            (DAY_MS + 5, 2 * DAY_MS, 3)
+        );
+        let mut back = decode_chunk(&chunk.body).expect("the chunk decodes");
+        back.sort_by_key(|r| r.at_ms);
+        assert_eq!(
+            back,
+            vec![rows[0].clone(), rows[1].clone(), rows[3].clone()]
+        );
+        // Only the request without MFA is also a single row.
+        assert_eq!(p1.singles, vec![rows[1].clone()]);
+        assert_eq!(
+            p1.daily,
+            vec![
+                (1, "app-a".to_owned(), 1, 1),
+                (1, "app-b".to_owned(), 0, 1),
+                (2, "app-a".to_owned(), 1, 1),
+            ]
+        );
+
+        // A sign-in is a single row and counts in no chunk.
+        assert_eq!(p2.singles, vec![signin]);
+        assert_eq!(p2.chunk.as_ref().map(|c| c.rows), Some(1));
+        assert_eq!(p2.daily, vec![(0, "app-a".to_owned(), 1, 1)]);
+    }
+
+    #[test]
+    fn texts_are_stored_once_per_chunk() {
+        let plan = plan_batch(
+            (0..100)
+                .map(|i| api("p", i, &format!("r{i}"), true))
+                .collect(),
+        );
+        let body = &plan[0].chunk.as_ref().expect("a chunk").body;
+        assert_eq!(body.matches("ada@contoso.onmicrosoft.com").count(), 1);
+        assert_eq!(body.matches("Get /v{version}/customers").count(), 1);
+        assert_eq!(
+            newest(std::slice::from_ref(body), Vec::new(), 50, 10)
+                .unwrap()
+                .len(),
+            10
+        );
+    }
 }

@@ -306,7 +306,11 @@ pub trait LifecycleStore: Send + Sync {
 #[async_trait]
 pub trait HistoryStore: Send + Sync {
     /// Appends rows, in one transaction.
-    async fn record_requests(&self, batch: Vec<RequestRecord>) -> StoreResult<()>;
+    async fn record_requests(&self, batch: Vec<RequestRecord>) -> StoreResult<()> {
+        self.record_history(history::plan_batch(batch)).await
+    }
+    /// Writes a batch planned with [`history::Planner`], in one transaction.
+    async fn record_history(&self, plan: Vec<history::PartnerBatch>) -> StoreResult<()>;
     /// The partner's rows of `kind` (both when `None`) since `since_ms`, newest first, at
     /// most `limit`; only those without multi-factor authentication when `without_mfa`.
     async fn requests(

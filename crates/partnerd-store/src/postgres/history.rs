@@ -7,7 +7,7 @@ use super::rows::get;
 use super::PostgresStore;
 use crate::error::{parse_stored, StoreError, StoreResult};
 use crate::history::{
-    chunks_needed, newest, plan_batch, DailyAdoption, RequestKind, RequestRecord, DAY_MS,
+    chunks_needed, newest, DailyAdoption, PartnerBatch, RequestKind, RequestRecord, DAY_MS,
 };
 use crate::ids::TenantId;
 use crate::{DocumentStore, HistoryStore};
@@ -46,11 +46,10 @@ fn signed(n: u64) -> i64 {
 
 #[async_trait]
 impl HistoryStore for PostgresStore {
-    async fn record_requests(&self, batch: Vec<RequestRecord>) -> StoreResult<()> {
-        if batch.is_empty() {
+    async fn record_history(&self, plan: Vec<PartnerBatch>) -> StoreResult<()> {
+        if plan.is_empty() {
             return Ok(());
         }
-        let plan = plan_batch(batch)?;
         self.timed(async {
             let mut client = self.conn().await?;
             let tx = begin(&mut client).await?;

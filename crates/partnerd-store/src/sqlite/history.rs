@@ -6,7 +6,7 @@ use rusqlite::params;
 use super::{map_err, SqliteStore};
 use crate::error::{parse_stored, StoreError, StoreResult};
 use crate::history::{
-    chunks_needed, newest, plan_batch, DailyAdoption, RequestKind, RequestRecord, DAY_MS,
+    chunks_needed, newest, DailyAdoption, PartnerBatch, RequestKind, RequestRecord, DAY_MS,
 };
 use crate::ids::TenantId;
 use crate::{DocumentStore, HistoryStore};
@@ -37,13 +37,11 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RequestRecord, String)> {
 
 #[async_trait]
 impl HistoryStore for SqliteStore {
-    async fn record_requests(&self, batch: Vec<RequestRecord>) -> StoreResult<()> {
-        if batch.is_empty() {
+    async fn record_history(&self, plan: Vec<PartnerBatch>) -> StoreResult<()> {
+        if plan.is_empty() {
             return Ok(());
         }
-        // Planned (and encoded) on the writer thread, not on the async workers serving requests.
         self.write(move |tx| {
-            let plan = plan_batch(batch)?;
             for p in &plan {
                 if let Some(c) = &p.chunk {
                     tx.prepare_cached(

@@ -51,6 +51,7 @@ use partnerd_store::{AppRecord, ClientId, PartnerRecord, Principal, StoreError, 
 use serde::Serialize;
 
 use crate::config::{AuthMode, Settings};
+use crate::ops::history::{CallerTrace, UserTrace};
 use claims::Claims;
 use keys::KeyRing;
 
@@ -65,16 +66,29 @@ pub(crate) struct CachedPrincipal {
     /// The token's app, parsed once when the store was asked.
     pub(crate) app: ClientId,
     pub(crate) user: Option<Arc<UserRecord>>,
+    /// The caller as the journal and the request history record it, built once per token.
+    pub(crate) trace: Arc<CallerTrace>,
 }
 
 impl CachedPrincipal {
-    /// What the store said of a token's subject, with the app id the token named.
-    pub(crate) fn new(p: Principal, app: ClientId) -> Self {
+    /// What the store said of a token's subject, with the app id the token named and
+    /// whether the token carried multi-factor authentication.
+    pub(crate) fn new(p: Principal, app: ClientId, mfa: bool) -> Self {
+        let trace = Arc::new(CallerTrace {
+            partner: p.partner.tenant_id.to_string(),
+            app_id: app.to_string(),
+            user: p.user.as_ref().map(|u| UserTrace {
+                object_id: u.object_id.to_string(),
+                upn: u.upn.clone(),
+                mfa,
+            }),
+        });
         Self {
             partner: Arc::new(p.partner),
             app_known: p.app_known,
             app,
             user: p.user.map(Arc::new),
+            trace,
         }
     }
 }

@@ -18,7 +18,8 @@ use sha2::{Digest, Sha256};
 use crate::auth::{verified_claims, AuthError, CachedPrincipal};
 use crate::config::AuthMode;
 use crate::http::error::ApiError;
-use crate::http::operations::{CallerTrace, PartnerSlot, UserTrace};
+use crate::http::operations::PartnerSlot;
+use crate::ops::history::{CallerTrace, UserTrace};
 use crate::state::AppState;
 
 /// The authenticated caller of an API operation.
@@ -131,7 +132,7 @@ impl FromRequestParts<AppState> for Caller {
                     parts.extensions.get::<PartnerSlot>(),
                     crate::auth::jwt::decode_any(token),
                 ) {
-                    let _ = slot.0.set(CallerTrace {
+                    let _ = slot.0.set(Arc::new(CallerTrace {
                         partner: c.tid.clone(),
                         app_id: c.appid.clone(),
                         user: Some(UserTrace {
@@ -139,7 +140,7 @@ impl FromRequestParts<AppState> for Caller {
                             upn: c.upn.clone().or(c.unique_name.clone()).unwrap_or_default(),
                             mfa: false,
                         }),
-                    });
+                    }));
                 }
                 return Err(AuthError::MfaRequired.into());
             }
@@ -172,7 +173,7 @@ impl FromRequestParts<AppState> for Caller {
                     .principal(&tenant, &app, user.as_ref())
                     .await?
                     .ok_or_else(unknown_tenant)?;
-                let p = CachedPrincipal::new(p, app);
+                let p = CachedPrincipal::new(p, app, claims.has_mfa());
                 state.tokens.put_principal(key, p.clone());
                 p
             }
@@ -189,15 +190,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         tracing::Span::current().record("partner", principal.partner.tenant_id.as_str());
         if let Some(slot) = parts.extensions.get::<PartnerSlot>() {
-            let _ = slot.0.set(CallerTrace {
-                partner: principal.partner.tenant_id.to_string(),
-                app_id: principal.app.to_string(),
-                user: principal.user.as_ref().map(|u| UserTrace {
-                    object_id: u.object_id.to_string(),
-                    upn: u.upn.clone(),
-                    mfa: claims.has_mfa(),
-                }),
-            });
+            let _ = slot.0.set(principal.trace.clone());
         }
         Ok(Caller {
             partner: principal.partner,

@@ -21,38 +21,16 @@ use crate::http::error::ApiError;
 use crate::http::timeout::unreadable_body;
 use crate::http::Caller;
 use crate::ops::faults::Effect;
-use crate::ops::history::ApiCall;
+use crate::ops::history::{ApiCall, CallerTrace};
 use crate::ops::journal::{RawBody, RawEntry, TrackingIds};
 use crate::ops::throttle::throttled_body;
 use crate::server::ClientAddr;
 use crate::state::AppState;
 
-/// Who sent a request, as the authentication extractor found it.
-#[derive(Debug, Clone)]
-pub struct CallerTrace {
-    /// The partner's tenant id.
-    pub partner: String,
-    /// The token's `appid`.
-    pub app_id: String,
-    /// The signed-in user of an app+user token.
-    pub user: Option<UserTrace>,
-}
-
-/// The user of an app+user request.
-#[derive(Debug, Clone)]
-pub struct UserTrace {
-    /// The token's `oid`.
-    pub object_id: String,
-    /// The token's `upn`.
-    pub upn: String,
-    /// Whether the token carried multi-factor authentication.
-    pub mfa: bool,
-}
-
 /// Where the authentication extractor leaves the caller for the journal and the request
 /// history.
 #[derive(Debug, Clone, Default)]
-pub struct PartnerSlot(pub Arc<OnceLock<CallerTrace>>);
+pub struct PartnerSlot(pub Arc<OnceLock<Arc<CallerTrace>>>);
 
 /// Largest request body buffered for the journal.
 const MAX_JOURNALED_REQUEST: usize = 1 << 20;
@@ -126,21 +104,17 @@ async fn journal_answer(
 /// Hands an app+user request to the request history (app-only requests are not in it).
 fn record_history(
     state: &AppState,
-    trace: CallerTrace,
+    trace: Arc<CallerTrace>,
     method: &Method,
     route: &'static str,
     source: Option<std::net::IpAddr>,
     ids: Option<Arc<dyn TrackingIds>>,
 ) {
-    let Some(user) = trace.user else {
+    if trace.user.is_none() {
         return;
-    };
+    }
     state.history.record_call(ApiCall {
-        partner: trace.partner,
-        app_id: trace.app_id,
-        object_id: user.object_id,
-        upn: user.upn,
-        mfa: user.mfa,
+        caller: trace,
         method: static_method(method),
         route,
         source,
@@ -285,10 +259,7 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
     let status = response.status();
     ops.metrics
         .record_request(route, method.as_str(), status.as_u16(), started.elapsed());
-    // The extractor's copy of the slot went with the request: the caller moves out of it.
-    let trace = Arc::try_unwrap(slot.0)
-        .map(|cell| cell.into_inner())
-        .unwrap_or_else(|shared| shared.get().cloned());
+    let trace = slot.0.get().cloned();
     let partner = if journal {
         trace.as_ref().map(|t| t.partner.clone())
     } else {

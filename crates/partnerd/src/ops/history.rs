@@ -10,9 +10,13 @@
 //! full channel (the database far behind) drops rows rather than slowing requests, and says
 //! so in the log.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+use partnerd_store::history::{ApiRow, PartnerBatch, Planner};
 use partnerd_store::{DynStore, RequestRecord, SharedClock};
 use tokio::sync::{mpsc, oneshot};
 
@@ -30,59 +34,98 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 enum Message {
     Record(Box<RequestRecord>),
-    Call(Box<ApiCall>),
+    Call(ApiCall),
     Flush(oneshot::Sender<()>),
 }
 
-/// An app+user API request as the request path hands it over: what it already holds, moved
-/// rather than copied, so that the request pays for one allocation. The writer turns it into
-/// a [`RequestRecord`] (formatting the operation name, the address and the ids) off the
-/// request path.
-pub struct ApiCall {
+/// Who sent a request, as the authentication extractor found it: built once per token and
+/// shared by its requests, so that the journal and the history take it for the price of a
+/// reference count.
+#[derive(Debug, Clone)]
+pub struct CallerTrace {
     /// The partner's tenant id.
     pub partner: String,
     /// The token's `appid`.
     pub app_id: String,
-    /// The user's object id.
+    /// The signed-in user of an app+user token.
+    pub user: Option<UserTrace>,
+}
+
+/// The user of an app+user request.
+#[derive(Debug, Clone)]
+pub struct UserTrace {
+    /// The token's `oid`.
     pub object_id: String,
-    /// The user's principal name.
+    /// The token's `upn`.
     pub upn: String,
-    /// Whether the token carried MFA.
+    /// Whether the token carried multi-factor authentication.
     pub mfa: bool,
+}
+
+/// An app+user API request as the request path hands it over: what it already holds, shared
+/// or static, so that recording costs the request no allocation. The writer formats the
+/// row off the request path.
+pub struct ApiCall {
+    /// The caller; its `user` is set.
+    pub caller: Arc<CallerTrace>,
     /// The method.
     pub method: &'static str,
     /// The route template.
     pub route: &'static str,
     /// The caller's address.
-    pub source: Option<std::net::IpAddr>,
+    pub source: Option<IpAddr>,
     /// The request's tracking ids.
-    pub ids: Option<std::sync::Arc<dyn crate::ops::journal::TrackingIds>>,
+    pub ids: Option<Arc<dyn crate::ops::journal::TrackingIds>>,
     /// When (milliseconds since the Unix epoch).
     pub at_ms: i64,
 }
 
-impl ApiCall {
-    fn into_record(self) -> RequestRecord {
-        let (request_id, correlation_id) = self
+/// Plans a batch: each API request encoded into its partner's chunk as it is read. What a
+/// batch repeats (the caller, the operation, the address) is formatted and interned once per
+/// distinct caller, route and address rather than once per request.
+fn plan(mut calls: Vec<ApiCall>, records: Vec<RequestRecord>) -> Vec<PartnerBatch> {
+    let mut planner = Planner::default();
+    for r in records {
+        planner.partner(r.partner_id.as_str()).push_single(r);
+    }
+    calls.sort_by_key(|c| c.at_ms);
+    // The texts' indexes, by caller (its address in memory: every call of the batch holds
+    // it), method, route and source; a caller's rows all go to its partner's chunk.
+    type Key = (usize, &'static str, &'static str, Option<IpAddr>);
+    let mut texts: HashMap<Key, [u32; 6]> = HashMap::new();
+    for call in &calls {
+        let caller = &call.caller;
+        let Some(user) = &caller.user else { continue };
+        let chunk = planner.partner(&caller.partner);
+        let key = (
+            Arc::as_ptr(caller) as usize,
+            call.method,
+            call.route,
+            call.source,
+        );
+        let indexes = *texts.entry(key).or_insert_with(|| {
+            [
+                chunk.intern(&operation_name(call.method, call.route)),
+                chunk.intern(&call.source.map(|ip| ip.to_string()).unwrap_or_default()),
+                chunk.intern(&user.object_id),
+                chunk.intern(&caller.partner),
+                chunk.intern(&user.upn),
+                chunk.intern(&caller.app_id),
+            ]
+        });
+        let (request_id, correlation_id) = call
             .ids
             .as_deref()
-            .map(|c| (c.request_id().to_owned(), c.correlation_id().to_owned()))
-            .unwrap_or_default();
-        RequestRecord {
-            partner_id: partnerd_store::TenantId::from_stored(self.partner.clone()),
-            kind: partnerd_store::RequestKind::Api,
-            at_ms: self.at_ms,
+            .map_or(("", ""), |c| (c.request_id(), c.correlation_id()));
+        chunk.push_api(ApiRow {
+            at_ms: call.at_ms,
             request_id,
             correlation_id,
-            operation: operation_name(self.method, self.route),
-            source_ip: self.source.map(|ip| ip.to_string()).unwrap_or_default(),
-            object_id: self.object_id,
-            tenant_id: self.partner,
-            upn: self.upn,
-            application_id: self.app_id,
-            mfa: self.mfa,
-        }
+            texts: indexes,
+            mfa: user.mfa,
+        });
     }
+    planner.finish()
 }
 
 /// The recorder; see the module's description.
@@ -131,7 +174,7 @@ impl History {
 
     /// Queues an API request; never waits.
     pub fn record_call(&self, call: ApiCall) {
-        self.queue(Message::Call(Box::new(call)));
+        self.queue(Message::Call(call));
     }
 
     fn queue(&self, message: Message) {
@@ -188,7 +231,7 @@ async fn writer(
                 continue;
             }
         };
-        let mut batch = Vec::new();
+        let mut records = Vec::new();
         let mut calls = Vec::new();
         let mut waiting = Vec::new();
         // A flush waits for what is queued now; anything else may gather a while.
@@ -198,29 +241,21 @@ async fn writer(
         let mut next = Some(first);
         while let Some(m) = next.take() {
             match m {
-                Message::Record(r) => batch.push(*r),
+                Message::Record(r) => records.push(*r),
                 Message::Call(c) => calls.push(c),
                 Message::Flush(done) => waiting.push(done),
             }
-            if batch.len() + calls.len() < BATCH {
+            if records.len() + calls.len() < BATCH {
                 next = rx.try_recv().ok();
             }
         }
-        if !calls.is_empty() {
-            // Formatting thousands of rows is CPU work: off the workers that serve requests.
-            let formatted = tokio::task::spawn_blocking(move || {
-                calls
-                    .into_iter()
-                    .map(|c| c.into_record())
-                    .collect::<Vec<_>>()
-            })
-            .await
-            .unwrap_or_default();
-            batch.extend(formatted);
-        }
-        behind = batch.len() >= BATCH;
-        if !batch.is_empty() {
-            if let Err(e) = store.record_requests(batch).await {
+        behind = records.len() + calls.len() >= BATCH;
+        if !records.is_empty() || !calls.is_empty() {
+            // Encoding thousands of rows is CPU work: off the workers that serve requests.
+            let planned = tokio::task::spawn_blocking(move || plan(calls, records))
+                .await
+                .unwrap_or_default();
+            if let Err(e) = store.record_history(planned).await {
                 tracing::warn!(error = %e, "request history rows not written");
             }
         }
@@ -274,6 +309,72 @@ pub fn operation_name(method: &str, route: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug)]
+    struct Ids(String);
+
+    impl crate::ops::journal::TrackingIds for Ids {
+        fn correlation_id(&self) -> &str {
+            "corr"
+        }
+        fn request_id(&self) -> &str {
+            &self.0
+        }
+    }
+
+    fn caller(partner: &str, upn: &str, mfa: bool) -> Arc<CallerTrace> {
+        Arc::new(CallerTrace {
+            partner: partner.to_owned(),
+            app_id: "app".to_owned(),
+            user: Some(UserTrace {
+                object_id: format!("oid-{upn}"),
+                upn: upn.to_owned(),
+                mfa,
+            }),
+        })
+    }
+
+    fn call(caller: &Arc<CallerTrace>, route: &'static str, at_ms: i64) -> ApiCall {
+        ApiCall {
+            caller: caller.clone(),
+            method: "GET",
+            route,
+            source: Some(IpAddr::from([10, 0, 0, 1])),
+            ids: Some(Arc::new(Ids(format!("req-{at_ms}")))),
+            at_ms,
+        }
+    }
+
+    #[test]
+    fn a_batch_is_planned_per_partner_with_each_call_formatted() {
+        let ada = caller("p1", "ada", true);
+        let bob = caller("p1", "bob", false);
+        let eve = caller("p2", "eve", true);
+        let calls = vec![
+            call(&ada, "/v1/customers", 30),
+            call(&bob, "/v1/customers/{id}", 20),
+            call(&eve, "/v1/customers", 10),
+            call(&ada, "/v1/customers/{id}", 40),
+        ];
+        let plan = plan(calls, Vec::new());
+        assert_eq!(plan.len(), 2);
+        let p1 = &plan[0];
+        assert_eq!(p1.chunk.as_ref().map(|c| c.rows), Some(3));
+        // Bob's token carried no MFA: his request is also a single row, formatted in full.
+        let [bob_row] = p1.singles.as_slice() else {
+            panic!("one single row expected, got {:?}", p1.singles);
+        };
+        assert_eq!(bob_row.request_id, "req-20");
+        assert_eq!(bob_row.correlation_id, "corr");
+        assert_eq!(bob_row.operation, "Get /v{version}/customers/{customer_id}");
+        assert_eq!(bob_row.source_ip, "10.0.0.1");
+        assert_eq!(bob_row.object_id, "oid-bob");
+        assert_eq!(bob_row.tenant_id, "p1");
+        assert_eq!(bob_row.application_id, "app");
+        assert_eq!(p1.daily, vec![(0, "app".to_owned(), 2, 3)]);
+        assert_eq!(plan[1].partner_id.as_str(), "p2");
+        assert!(plan[1].singles.is_empty());
+    }
 
     #[test]
     fn operations_are_named_as_partner_center_names_them() {
