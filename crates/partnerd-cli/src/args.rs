@@ -60,14 +60,19 @@ fn shown(url: &str) -> String {
 #[derive(Args)]
 pub struct TlsArgs {
     /// Serve https with this certificate chain (PEM).
-    #[arg(long, requires = "tls_key", conflicts_with = "tls_self_signed")]
+    #[arg(
+        long,
+        env = "PARTNERD_TLS_CERT",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
     pub tls_cert: Option<PathBuf>,
     /// The private key of --tls-cert (PEM).
-    #[arg(long, requires = "tls_cert")]
+    #[arg(long, env = "PARTNERD_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
     /// Serve https with a local CA and certificate for localhost and 127.0.0.1, made once and
     /// kept in the database's directory under tls/.
-    #[arg(long)]
+    #[arg(long, env = "PARTNERD_TLS_SELF_SIGNED")]
     pub tls_self_signed: bool,
 }
 
@@ -76,16 +81,26 @@ pub struct TlsArgs {
 pub struct OpsArgs {
     /// Throttle the Partner Center routes per partner (the documented profile: 500 requests a
     /// minute, as a token bucket).
-    #[arg(long)]
+    #[arg(long, env = "PARTNERD_THROTTLE")]
     pub throttle: bool,
     /// Requests per window allowed when throttling.
-    #[arg(long, default_value_t = 500, requires = "throttle")]
+    #[arg(
+        long,
+        env = "PARTNERD_THROTTLE_LIMIT",
+        default_value_t = 500,
+        requires = "throttle"
+    )]
     pub throttle_limit: u32,
     /// The throttling window, in seconds.
-    #[arg(long, default_value_t = 60, requires = "throttle")]
+    #[arg(
+        long,
+        env = "PARTNERD_THROTTLE_WINDOW",
+        default_value_t = 60,
+        requires = "throttle"
+    )]
     pub throttle_window: u64,
     /// How many requests the journal keeps (0: none).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, env = "PARTNERD_JOURNAL_SIZE", default_value_t = 1000)]
     pub journal_size: usize,
     /// The control plane's bearer token; if unset, one is made, printed once and kept beside
     /// the database, in DATABASE-FILE.admin-token (for PostgreSQL, partnerd-DATABASE.admin-token
@@ -93,20 +108,25 @@ pub struct OpsArgs {
     #[arg(long, env = "PARTNERD_ADMIN_TOKEN")]
     pub admin_token: Option<String>,
     /// Fault rules to load at start: a JSON file, `{"rules": [...]}` or `[...]`.
-    #[arg(long)]
+    #[arg(long, env = "PARTNERD_FAULTS")]
     pub faults: Option<PathBuf>,
+    /// A seed file (JSON, or YAML) to apply before serving: partners, apps, users, links,
+    /// customers and fault rules with fixed ids and secrets; applying it again changes
+    /// nothing.
+    #[arg(long, env = "PARTNERD_SEED")]
+    pub seed: Option<PathBuf>,
     /// The contract of POST /v1/validations/address: current (200 with the validation's
     /// findings) or legacy (the pre-2021 one: 200 with no body when valid, else 400/2007),
     /// which PowerShell 3.0.11's New-PartnerCustomer still expects.
-    #[arg(long, default_value = "current", value_parser = parse_address_validation)]
+    #[arg(long, env = "PARTNERD_ADDRESS_VALIDATION", default_value = "current", value_parser = parse_address_validation)]
     pub address_validation: partnerd::config::AddressValidation,
     /// Seconds Microsoft's review of an Education qualification takes here: it stays InReview
     /// that long, then is Approved (Denied when the website's host contains "deny").
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, env = "PARTNERD_QUALIFICATION_REVIEW_DELAY", default_value_t = 0)]
     pub qualification_review_delay: u32,
     /// Days the request history behind the MFA reports is kept (the reports look back seven);
     /// 0 keeps none, and the reports answer empty.
-    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=365))]
+    #[arg(long, env = "PARTNERD_REQUEST_HISTORY_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=365))]
     pub request_history_days: u32,
     /// This node's name: a node restarted after a crash under the same name releases the
     /// idempotency leases its dead process held on a shared (PostgreSQL) database, so retries
@@ -114,14 +134,14 @@ pub struct OpsArgs {
     #[arg(long, env = "PARTNERD_NODE")]
     pub node: Option<String>,
     /// Most connections served at once on each listener; more wait to be accepted.
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "PARTNERD_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
     /// Seconds a client has to send a request's headers, and that a kept-alive connection may
     /// sit idle before its next request.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "PARTNERD_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub header_timeout: u64,
     /// Seconds a request body may stall between two chunks before the request gets 408.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "PARTNERD_BODY_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub body_timeout: u64,
 }
 
@@ -147,24 +167,24 @@ pub struct AuthArgs {
     #[arg(long, env = "PARTNERD_CLOUD", default_value = "public", value_parser = parse_cloud)]
     pub cloud: Cloud,
     /// Lifetime of access and ID tokens, in seconds (more than 300).
-    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(i64).range(301..))]
+    #[arg(long, env = "PARTNERD_TOKEN_LIFETIME", default_value_t = 3600, value_parser = clap::value_parser!(i64).range(301..))]
     pub token_lifetime: i64,
     /// Lifetime of refresh tokens, in seconds.
-    #[arg(long, default_value_t = 90 * 86_400, value_parser = clap::value_parser!(i64).range(60..))]
+    #[arg(long, env = "PARTNERD_REFRESH_TOKEN_LIFETIME", default_value_t = 90 * 86_400, value_parser = clap::value_parser!(i64).range(60..))]
     pub refresh_token_lifetime: i64,
     /// Failed passwords for one user from one address, within the window, that lock that user
     /// out from that address (other addresses keep signing in; 0 = never).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, env = "PARTNERD_LOCKOUT_THRESHOLD", default_value_t = 10)]
     pub lockout_threshold: u32,
     /// Failed passwords from one address across any users, within the window, after which its
     /// attempts are slowed down (no user is locked by it; 0 = never).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, env = "PARTNERD_LOCKOUT_SOURCE_THRESHOLD", default_value_t = 100)]
     pub lockout_source_threshold: u32,
     /// The lockout window and lock duration, in seconds.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, env = "PARTNERD_LOCKOUT_WINDOW", default_value_t = 60)]
     pub lockout_window: u64,
     /// How long responses are kept for MS-RequestId replays, in seconds.
-    #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(i64).range(1..))]
+    #[arg(long, env = "PARTNERD_IDEMPOTENCY_TTL", default_value_t = 86_400, value_parser = clap::value_parser!(i64).range(1..))]
     pub idempotency_ttl: i64,
 }
 

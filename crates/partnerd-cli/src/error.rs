@@ -85,6 +85,12 @@ pub enum CliError {
     /// The certificate or key cannot be used to serve https.
     #[error(transparent)]
     Tls(io::Error),
+    /// A seed file cannot be read or applied.
+    #[error("seed file: {0}")]
+    Seed(String),
+    /// `healthcheck` found the server unreachable or unwell.
+    #[error("unhealthy: {0}")]
+    Unhealthy(String),
     /// The server stopped with an error.
     #[error(transparent)]
     Serve(io::Error),

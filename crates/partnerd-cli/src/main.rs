@@ -8,11 +8,13 @@
 mod args;
 mod client;
 mod error;
+mod healthcheck;
 mod keys;
 mod migrate;
 mod partner;
 mod portable;
 mod seed;
+mod seed_file;
 mod serve;
 mod token;
 
@@ -89,6 +91,20 @@ enum Command {
         /// The cloud whose audience and issuer to use: public, usgov or china.
         #[arg(long, env = "PARTNERD_CLOUD", default_value = "public", value_parser = parse_cloud)]
         cloud: Cloud,
+    },
+    /// Apply or check a declarative seed file (partners, apps, users, links, customers and
+    /// fault rules with fixed ids and secrets).
+    SeedFile {
+        #[command(subcommand)]
+        command: seed_file::SeedFileCommand,
+    },
+    /// Ask a partnerd whether it is alive: exit 0 when it answers 200, 1 otherwise (the
+    /// container image's health check, which has no curl).
+    Healthcheck {
+        /// The URL to ask. Default: /_partnerd/health on the first PARTNERD_LISTEN address
+        /// (loopback for 0.0.0.0), https when PARTNERD_TLS_CERT or PARTNERD_TLS_SELF_SIGNED
+        /// is set.
+        url: Option<String>,
     },
     /// Create or upgrade the database schema.
     Migrate {
@@ -200,6 +216,8 @@ async fn run(command: Command) -> Result<ExitCode, CliError> {
             cloud,
         } => token::run(&db, &tenant, user, cloud).await?,
         Command::Migrate { db } => migrate::run(&db).await?,
+        Command::Healthcheck { url } => healthcheck::run(url).await?,
+        Command::SeedFile { command } => seed_file::run(command).await?,
         Command::Export { db, output } => portable::export(&db, output).await?,
         Command::Import { db, input } => portable::import(&db, input).await?,
         Command::Customers {

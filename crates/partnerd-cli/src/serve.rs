@@ -56,6 +56,11 @@ pub async fn run(
         .iter()
         .map(TcpListener::local_addr)
         .collect::<Result<Vec<_>, _>>()?;
+    // The seed file first: with partners of its own, no bootstrap partner is made.
+    let seed = match &ops.seed {
+        Some(file) => Some(crate::seed_file::apply(store.as_ref(), file).await?),
+        None => None,
+    };
     let created = bootstrap(&store).await?;
     if let Some(p) = &created {
         println!("Created the bootstrap sandbox partner:");
@@ -107,6 +112,9 @@ pub async fn run(
     if let Some(file) = &ops.faults {
         let n = state.ops.faults.load_file(file).map_err(CliError::Faults)?;
         println!("Loaded {n} fault rule(s) from {}", file.display());
+    }
+    if let Some(seed) = seed {
+        crate::seed_file::arm_faults(&state, &seed)?;
     }
     let shutdown = shutdown_signal();
     // The bound addresses, not the asked-for ones: `--listen 127.0.0.1:0` gets a free port,

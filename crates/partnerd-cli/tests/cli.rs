@@ -1000,3 +1000,67 @@ async fn a_restarted_server_releases_stale_leases() {
         "the retry takes the key at once"
     );
 }
+
+#[tokio::test]
+async fn serve_applies_a_seed_file_once_and_healthcheck_probes_it() {
+    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/seed.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let start = || {
+        let mut command = partnerd();
+        command
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("PARTNERD_SEED", seed)
+            .env("PARTNERD_ADMIN_TOKEN", "seed-test-admin")
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::null());
+        spawn_serve(dir.path(), command)
+    };
+    let (mut child, lines) = start();
+    let text = lines.join("\n");
+    assert!(
+        text.contains("2 partner(s) and 1 customer(s) created"),
+        "{text}"
+    );
+    assert!(text.contains("Armed 1 fault rule(s)"), "{text}");
+    // The file's partners stand in for the bootstrap partner.
+    assert!(!text.contains("bootstrap"), "{text}");
+
+    let rules: Value = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/_partnerd/faults"))
+        .bearer_auth("seed-test-admin")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rules.as_array().map(Vec::len), Some(1), "{rules}");
+    assert_eq!(rules[0]["everyNth"], 50, "{rules}");
+
+    // healthcheck: the URL given, or the one PARTNERD_LISTEN implies.
+    let url = format!("http://127.0.0.1:{port}/_partnerd/health");
+    let (ok, out, err) = run(&["healthcheck", &url]);
+    assert!(ok, "{out}{err}");
+    let probe = partnerd()
+        .arg("healthcheck")
+        .env("PARTNERD_LISTEN", format!("0.0.0.0:{port}"))
+        .output()
+        .unwrap();
+    assert!(probe.status.success(), "{probe:?}");
+    assert!(terminate(&mut child).success());
+
+    // Stopped: the probe fails, with exit code 1.
+    let (ok, _, err) = run(&["healthcheck", &url]);
+    assert!(!ok);
+    assert!(err.contains("unhealthy"), "{err}");
+
+    // The same file again changes nothing.
+    let (mut child, lines) = start();
+    let text = lines.join("\n");
+    assert!(
+        text.contains("0 partner(s) and 0 customer(s) created, 0 secret(s)"),
+        "{text}"
+    );
+    assert!(terminate(&mut child).success());
+}

@@ -209,7 +209,7 @@ pub const SEEDED_CODE_CREATES: u32 = 5;
 /// A sandbox partner starts with one GCC validation code, so a GovernmentCommunityCloud
 /// qualification can be tried at once; a production partner gets its codes from the control
 /// plane, as a real one gets them from Microsoft's eligibility form.
-fn seeded_validation_codes(
+pub fn seeded_validation_codes(
     store: &dyn Store,
     kind: PartnerKind,
     name: &str,

@@ -34,6 +34,7 @@ pub mod identity;
 pub mod oauth;
 pub mod ops;
 pub mod routes;
+pub mod seed_file;
 pub mod server;
 pub mod state;
 pub mod tls;

@@ -105,6 +105,11 @@ pub struct FaultRule {
     pub seed: Option<u64>,
 }
 
+/// Checks a rule as [`Faults::add`] would, without adding it.
+pub fn check_rule(rule: &FaultRule) -> Result<(), String> {
+    prepare(rule.clone()).map(|_| ())
+}
+
 /// A compiled route pattern segment.
 #[derive(Debug)]
 enum Segment {

@@ -22,6 +22,7 @@ mod paging;
 mod profiles;
 mod qualifications;
 mod security;
+mod seed_file;
 mod self_serve;
 mod shapes;
 mod subscriptions;

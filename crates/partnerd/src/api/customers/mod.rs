@@ -83,14 +83,45 @@ pub async fn create(
         PartnerKind::Sandbox => Some(caller.partner.customer_cap),
         PartnerKind::Production => None,
     };
+    let domain = input.domain.clone();
+    let (new, password) = new_record(
+        caller.partner.tenant_id.clone(),
+        CustomerId::random(),
+        input,
+        associated,
+    );
+    let render = {
+        let password = password.clone();
+        from_view(move |view| created(format, view, password))
+    };
+    let completion = completion_for(lease.as_ref(), render);
+    let view = state
+        .store
+        .create_customer(new, cap, completion)
+        .await
+        .map_err(|e| match e {
+            StoreError::DomainTaken => ApiError::domain_taken(&domain),
+            other => other.into(),
+        })?;
+    Ok(respond(lease.as_ref(), created(format, &view, password)))
+}
+
+/// A validated create body as the store takes it, with the admin password it was given
+/// (shown once, stored as a hash).
+pub fn new_record(
+    partner_id: TenantId,
+    id: CustomerId,
+    input: validate::NewCustomerInput,
+    associated_partner_id: Option<TenantId>,
+) -> (NewCustomer, String) {
     let password = generate_password();
     let admin_password_hash = hash_generated(&password);
     let billing = input.billing;
     let new = NewCustomer {
-        partner_id: caller.partner.tenant_id.clone(),
-        id: CustomerId::random(),
+        partner_id,
+        id,
         commerce_id: uuid::Uuid::new_v4().to_string(),
-        domain: input.domain.clone(),
+        domain: input.domain,
         company: CustomerCompanyProfile {
             company_name: billing.company_name.clone(),
             address: billing.default_address.clone(),
@@ -104,22 +135,9 @@ pub async fn create(
         },
         etag: rand::random(),
         admin_password_hash,
-        associated_partner_id: associated,
+        associated_partner_id,
     };
-    let render = {
-        let password = password.clone();
-        from_view(move |view| created(format, view, password))
-    };
-    let completion = completion_for(lease.as_ref(), render);
-    let view = state
-        .store
-        .create_customer(new, cap, completion)
-        .await
-        .map_err(|e| match e {
-            StoreError::DomainTaken => ApiError::domain_taken(&input.domain),
-            other => other.into(),
-        })?;
-    Ok(respond(lease.as_ref(), created(format, &view, password)))
+    (new, password)
 }
 
 /// The 201 of a create: the full customer and, this once, its admin credentials.

@@ -339,6 +339,7 @@ pub fn billing_update(input: &CustomerBillingProfile) -> Result<BillingProfile, 
 
 /// A create body, validated: the domain (lower case), the company's registration number and
 /// the billing profile.
+#[derive(Debug, Clone)]
 pub struct NewCustomerInput {
     /// Default domain, lower case.
     pub domain: String,
