@@ -19,5 +19,13 @@ if command -v ldd >/dev/null 2>&1 && ldd "$BINARY" 2>&1 | grep -q '=>'; then
     ldd "$BINARY" >&2
     exit 1
 fi
-docker build -t "$TAG" .
+# The context is a staging directory holding just what the Dockerfile copies, in the same
+# layout: small to send, and real files even when target/ is a symbolic link, which Docker
+# would send as a link.
+CONTEXT=$(mktemp -d)
+trap 'rm -rf "$CONTEXT"' EXIT
+mkdir -p "$CONTEXT/$(dirname "$BINARY")" "$CONTEXT/deploy/image/data"
+cp "$BINARY" "$CONTEXT/$BINARY"
+cp deploy/image/data/.keep "$CONTEXT/deploy/image/data/"
+docker build -t "$TAG" -f Dockerfile "$CONTEXT"
 docker image inspect "$TAG" --format 'built {{index .RepoTags 0}}: {{.Size}} bytes'

@@ -6,13 +6,14 @@ use std::time::{Duration, Instant};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use partnerd_store::{DynStore, SigningKeyRecord, StoreError};
+use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use rsa::traits::PublicKeyParts;
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-/// One usable key.
+/// One usable key: its RSA halves, and the same as `jsonwebtoken` keys, made once.
 pub struct LoadedKey {
     /// JWT `kid`.
     pub kid: String,
@@ -20,6 +21,36 @@ pub struct LoadedKey {
     pub private: RsaPrivateKey,
     /// Verifying half.
     pub public: RsaPublicKey,
+    encoding: jsonwebtoken::EncodingKey,
+    decoding: jsonwebtoken::DecodingKey,
+}
+
+impl LoadedKey {
+    /// A key under a `kid`.
+    pub fn new(kid: String, private: RsaPrivateKey) -> Result<Self, String> {
+        let public = RsaPublicKey::from(&private);
+        let der = private.to_pkcs1_der().map_err(|e| e.to_string())?;
+        Ok(Self {
+            kid,
+            encoding: jsonwebtoken::EncodingKey::from_rsa_der(der.as_bytes()),
+            decoding: jsonwebtoken::DecodingKey::from_rsa_raw_components(
+                &public.n().to_bytes_be(),
+                &public.e().to_bytes_be(),
+            ),
+            public,
+            private,
+        })
+    }
+
+    /// The signing half, for `jsonwebtoken`.
+    pub fn encoding(&self) -> &jsonwebtoken::EncodingKey {
+        &self.encoding
+    }
+
+    /// The verifying half, for `jsonwebtoken`.
+    pub fn decoding(&self) -> &jsonwebtoken::DecodingKey {
+        &self.decoding
+    }
 }
 
 /// A JSON Web Key as published at the JWKS endpoint.
@@ -79,11 +110,7 @@ pub fn generate_key() -> Result<SigningKeyRecord, String> {
 
 fn load(record: &SigningKeyRecord) -> Option<LoadedKey> {
     let private = RsaPrivateKey::from_pkcs8_pem(&record.private_pem).ok()?;
-    Some(LoadedKey {
-        kid: record.kid.clone(),
-        public: RsaPublicKey::from(&private),
-        private,
-    })
+    LoadedKey::new(record.kid.clone(), private).ok()
 }
 
 /// How often an unknown `kid` may trigger a reload from the store.

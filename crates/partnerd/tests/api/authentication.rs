@@ -21,7 +21,7 @@ use partnerd_testkit::{assert_fault, customer_body, status_json, TestServer};
 use reqwest::{Method, Response};
 use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
@@ -188,31 +188,19 @@ async fn unknown_kid_is_800001() {
     let own = server.state.keys.signer().unwrap();
 
     // The server's own key material under a kid the server does not know.
-    let renamed = LoadedKey {
-        kid: "not-a-known-kid".to_owned(),
-        private: own.private.clone(),
-        public: own.public.clone(),
-    };
+    let renamed = LoadedKey::new("not-a-known-kid".to_owned(), own.private.clone()).unwrap();
     let token = jwt::sign(&claims, &renamed).unwrap();
     assert_unauthorized(get_customers(&server, &token).await, "renamed kid").await;
 
     // A key of the attacker's own, with its own kid.
     let record = partnerd::auth::keys::generate_key().unwrap();
     let private = RsaPrivateKey::from_pkcs8_pem(&record.private_pem).unwrap();
-    let foreign = LoadedKey {
-        kid: record.kid,
-        public: RsaPublicKey::from(&private),
-        private,
-    };
+    let foreign = LoadedKey::new(record.kid, private).unwrap();
     let token = jwt::sign(&claims, &foreign).unwrap();
     assert_unauthorized(get_customers(&server, &token).await, "foreign key").await;
 
     // A foreign key claiming the server's kid.
-    let impostor = LoadedKey {
-        kid: own.kid.clone(),
-        private: foreign.private.clone(),
-        public: foreign.public.clone(),
-    };
+    let impostor = LoadedKey::new(own.kid.clone(), foreign.private.clone()).unwrap();
     let token = jwt::sign(&claims, &impostor).unwrap();
     assert_unauthorized(get_customers(&server, &token).await, "impostor key").await;
 

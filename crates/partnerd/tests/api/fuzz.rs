@@ -412,8 +412,15 @@ fn only_rs256_is_accepted() {
             b64(payload.as_bytes()),
             b64(&signature)
         );
-        let refusal = format!("the token algorithm {alg} is not accepted");
-        prop_assert_eq!(jwt::decode_unverified(&token).err(), Some(refusal.clone()));
+        // An algorithm jsonwebtoken knows is refused by its name; any other name leaves the
+        // header unreadable. Either way before a key is looked up.
+        let refusal = jwt::decode_unverified(&token).err().unwrap_or_default();
+        prop_assert!(
+            refusal == format!("the token algorithm {alg} is not accepted")
+                || refusal.starts_with("the token header is unreadable"),
+            "{}",
+            refusal
+        );
         prop_assert_eq!(
             rt.block_on(jwt::verify(&token, &s.state.keys)).err(),
             Some(refusal)
