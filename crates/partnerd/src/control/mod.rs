@@ -64,7 +64,7 @@ pub async fn ready(State(state): State<AppState>) -> ApiResult<Json<Status>> {
     Ok(Json(Status { status: "ready" }))
 }
 
-/// `GET /_partnerd/metrics`: Prometheus text.
+/// `GET /_partnerd/metrics`: the OpenMetrics text Prometheus scrapes.
 pub async fn metrics(State(state): State<AppState>, _: Admin) -> Response {
     let mut response = state.ops.metrics.render().into_response();
     response.headers_mut().insert(

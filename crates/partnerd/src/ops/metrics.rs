@@ -1,38 +1,26 @@
-//! Prometheus metrics in the text exposition format 0.0.4, without a metrics crate.
+//! Prometheus metrics through the Prometheus project's Rust client (`prometheus-client`),
+//! exposed in the OpenMetrics text format, which Prometheus scrapes natively.
 //!
-//! The set of series is small and known in advance, so a dependency would buy little. Every
-//! series is a set of atomics; maps from label tuples to series sit behind `RwLock`s that are
-//! read-locked on the hot path and write-locked only the first time a label tuple is seen.
-//! Label cardinality is bounded on purpose: routes are `&'static str` patterns from the router,
-//! methods are folded onto the standard set, and fault kinds are capped, so a hostile client
-//! cannot grow the maps by inventing methods or paths.
+//! Label cardinality is bounded on purpose: routes are `&'static str` patterns from the
+//! router, methods are folded onto the standard set, and fault kinds are capped, so a hostile
+//! client cannot grow the series by inventing methods or paths.
 
-use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{PoisonError, RwLock};
+use std::collections::HashSet;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-/// The `Content-Type` of [`Metrics::render`]'s output.
-pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
-/// Upper bounds of the latency buckets: nanoseconds (compared exactly, no float on the hot
-/// path) and the `le` label written for them.
-const BUCKETS: [(u64, &str); 13] = [
-    (500_000, "0.0005"),
-    (1_000_000, "0.001"),
-    (2_500_000, "0.0025"),
-    (5_000_000, "0.005"),
-    (10_000_000, "0.01"),
-    (25_000_000, "0.025"),
-    (50_000_000, "0.05"),
-    (100_000_000, "0.1"),
-    (250_000_000, "0.25"),
-    (500_000_000, "0.5"),
-    (1_000_000_000, "1"),
-    (2_500_000_000, "2.5"),
-    (5_000_000_000, "5"),
+/// The `Content-Type` of [`Metrics::render`]'s output.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 13] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
 /// Methods given their own label value; anything else is counted as `OTHER`.
@@ -43,85 +31,95 @@ const METHODS: [&str; 9] = [
 /// Most distinct fault kinds tracked; more are counted under `other`.
 const MAX_FAULT_KINDS: usize = 32;
 
-/// A latency histogram. Counts are kept per bucket (not cumulative) plus an overflow slot, and
-/// `_count` is derived from them at render time, so `_bucket{le="+Inf"}` always equals
-/// `_count` even while other threads are recording.
-#[derive(Debug, Default)]
-struct Histogram {
-    counts: [AtomicU64; BUCKETS.len() + 1],
-    sum_nanos: AtomicU64,
+/// A request's series: route pattern, method and status.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: &'static str,
+    method: &'static str,
+    status: u16,
 }
 
-impl Histogram {
-    fn observe(&self, latency: Duration) {
-        let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
-        let slot = BUCKETS
-            .iter()
-            .position(|(bound, _)| nanos <= *bound)
-            .unwrap_or(BUCKETS.len());
-        self.counts[slot].fetch_add(1, Ordering::Relaxed);
-        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
-    }
+/// A latency series: route pattern and method.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: &'static str,
+    method: &'static str,
+}
 
-    /// Writes `_bucket`, `_sum` and `_count` lines; `labels` is empty or `a="x",b="y"`.
-    fn render(&self, out: &mut String, name: &str, labels: &str) {
-        let sep = if labels.is_empty() { "" } else { "," };
-        let mut cumulative = 0u64;
-        for (i, (_, le)) in BUCKETS.iter().enumerate() {
-            cumulative += self.counts[i].load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{{labels}{sep}le=\"{le}\"}} {cumulative}"
-            );
-        }
-        cumulative += self.counts[BUCKETS.len()].load(Ordering::Relaxed);
-        let _ = writeln!(
-            out,
-            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {cumulative}"
-        );
-        let sum = self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
-        let braced = if labels.is_empty() {
-            String::new()
-        } else {
-            format!("{{{labels}}}")
-        };
-        let _ = writeln!(out, "{name}_sum{braced} {sum}");
-        let _ = writeln!(out, "{name}_count{braced} {cumulative}");
-    }
+/// A fault series: the effect's kind.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FaultLabels {
+    kind: String,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
 }
 
 /// Process-wide counters and histograms of one node. Share it behind an `Arc`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Metrics {
-    requests: RwLock<HashMap<(&'static str, &'static str, u16), AtomicU64>>,
-    durations: RwLock<HashMap<(&'static str, &'static str), Histogram>>,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    durations: Family<RouteLabels, Histogram, fn() -> Histogram>,
     store: Histogram,
-    throttled: AtomicU64,
-    faults: RwLock<HashMap<String, AtomicU64>>,
-    replays: AtomicU64,
+    throttled: Counter,
+    faults: Family<FaultLabels, Counter>,
+    fault_kinds: Mutex<HashSet<String>>,
+    replays: Counter,
 }
 
-/// Runs `f` on the series for `key`, creating it on first sight. The read lock covers the
-/// common case; the write lock is taken once per new label tuple.
-fn with_series<K, Q, V>(
-    map: &RwLock<HashMap<K, V>>,
-    key: &Q,
-    make_key: impl FnOnce() -> K,
-    f: impl FnOnce(&V),
-) where
-    K: Eq + Hash + std::borrow::Borrow<Q>,
-    Q: Eq + Hash + ?Sized,
-    V: Default,
-{
-    {
-        let read = map.read().unwrap_or_else(PoisonError::into_inner);
-        if let Some(series) = read.get(key) {
-            f(series);
-            return;
+impl Default for Metrics {
+    fn default() -> Self {
+        let requests = Family::<RequestLabels, Counter>::default();
+        let durations: Family<RouteLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(latency_histogram);
+        let store = latency_histogram();
+        let throttled = Counter::default();
+        let faults = Family::<FaultLabels, Counter>::default();
+        let replays = Counter::default();
+        let mut registry = Registry::default();
+        registry.register(
+            "partnerd_requests",
+            "Requests answered, by route pattern, method and status",
+            requests.clone(),
+        );
+        registry.register(
+            "partnerd_request_duration_seconds",
+            "Time to answer a request, by route pattern and method",
+            durations.clone(),
+        );
+        registry.register(
+            "partnerd_store_duration_seconds",
+            "Time spent in store calls",
+            store.clone(),
+        );
+        registry.register(
+            "partnerd_throttled",
+            "Requests refused by the throttle",
+            throttled.clone(),
+        );
+        registry.register(
+            "partnerd_faults",
+            "Injected faults fired, by effect kind",
+            faults.clone(),
+        );
+        registry.register(
+            "partnerd_idempotent_replays",
+            "Responses replayed for a repeated MS-RequestId",
+            replays.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            durations,
+            store,
+            throttled,
+            faults,
+            fault_kinds: Mutex::default(),
+            replays,
         }
     }
-    let mut write = map.write().unwrap_or_else(PoisonError::into_inner);
-    f(write.entry(make_key()).or_default());
 }
 
 /// The label value for a method: the standard methods as themselves (upper case), else `OTHER`.
@@ -131,28 +129,6 @@ fn method_label(method: &str) -> &'static str {
         .find(|m| m.eq_ignore_ascii_case(method))
         .copied()
         .unwrap_or("OTHER")
-}
-
-/// Escapes a label value as the text format requires: backslash, double quote and newline.
-fn escape(value: &str) -> std::borrow::Cow<'_, str> {
-    if !value.contains(['\\', '"', '\n']) {
-        return value.into();
-    }
-    let mut out = String::with_capacity(value.len() + 4);
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.into()
-}
-
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
 impl Metrics {
@@ -167,145 +143,59 @@ impl Metrics {
         latency: Duration,
     ) {
         let method = method_label(method);
-        let key = (route, method, status);
-        with_series(
-            &self.requests,
-            &key,
-            || key,
-            |c| {
-                c.fetch_add(1, Ordering::Relaxed);
-            },
-        );
-        let key = (route, method);
-        with_series(&self.durations, &key, || key, |h| h.observe(latency));
+        self.requests
+            .get_or_create(&RequestLabels {
+                route,
+                method,
+                status,
+            })
+            .inc();
+        self.durations
+            .get_or_create(&RouteLabels { route, method })
+            .observe(latency.as_secs_f64());
     }
 
     /// Observes the latency of one store call.
     pub fn record_store(&self, latency: Duration) {
-        self.store.observe(latency);
+        self.store.observe(latency.as_secs_f64());
     }
 
     /// Counts one request refused by the throttle.
     pub fn throttled(&self) {
-        self.throttled.fetch_add(1, Ordering::Relaxed);
+        self.throttled.inc();
     }
 
     /// Counts one injected fault of the given kind (e.g. `error`, `latency`).
     pub fn fault_fired(&self, kind: &str) {
-        let full = {
-            let read = self.faults.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(c) = read.get(kind) {
-                c.fetch_add(1, Ordering::Relaxed);
-                return;
+        let kind = {
+            let mut known = self
+                .fault_kinds
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if known.contains(kind) || known.len() < MAX_FAULT_KINDS {
+                known.insert(kind.to_owned());
+                kind
+            } else {
+                "other"
             }
-            read.len() >= MAX_FAULT_KINDS
         };
-        let kind = if full { "other" } else { kind };
-        with_series(
-            &self.faults,
-            kind,
-            || kind.to_owned(),
-            |c| {
-                c.fetch_add(1, Ordering::Relaxed);
-            },
-        );
+        self.faults
+            .get_or_create(&FaultLabels {
+                kind: kind.to_owned(),
+            })
+            .inc();
     }
 
     /// Counts one response replayed for a repeated `MS-RequestId`.
     pub fn idempotent_replay(&self) {
-        self.replays.fetch_add(1, Ordering::Relaxed);
+        self.replays.inc();
     }
 
-    /// Renders every metric in the Prometheus text format 0.0.4 (see [`CONTENT_TYPE`]).
-    /// Series are sorted by their labels so the output is stable between scrapes.
+    /// Renders every metric in the OpenMetrics text format (see [`CONTENT_TYPE`]).
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
-
-        header(
-            &mut out,
-            "partnerd_requests_total",
-            "counter",
-            "Requests answered, by route pattern, method and status.",
-        );
-        {
-            let map = self.requests.read().unwrap_or_else(PoisonError::into_inner);
-            let mut rows: Vec<_> = map
-                .iter()
-                .map(|(k, v)| (*k, v.load(Ordering::Relaxed)))
-                .collect();
-            drop(map);
-            rows.sort_unstable_by_key(|(k, _)| *k);
-            for ((route, method, status), n) in rows {
-                let _ = writeln!(
-                    out,
-                    "partnerd_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {n}",
-                    escape(route)
-                );
-            }
-        }
-
-        let name = "partnerd_request_duration_seconds";
-        header(
-            &mut out,
-            name,
-            "histogram",
-            "Time to answer a request, by route pattern and method.",
-        );
-        {
-            let map = self
-                .durations
-                .read()
-                .unwrap_or_else(PoisonError::into_inner);
-            let mut keys: Vec<_> = map.keys().copied().collect();
-            keys.sort_unstable();
-            for key in keys {
-                let labels = format!("route=\"{}\",method=\"{}\"", escape(key.0), key.1);
-                map[&key].render(&mut out, name, &labels);
-            }
-        }
-
-        let name = "partnerd_store_duration_seconds";
-        header(&mut out, name, "histogram", "Time spent in store calls.");
-        self.store.render(&mut out, name, "");
-
-        let name = "partnerd_throttled_total";
-        header(
-            &mut out,
-            name,
-            "counter",
-            "Requests refused by the throttle.",
-        );
-        let _ = writeln!(out, "{name} {}", self.throttled.load(Ordering::Relaxed));
-
-        let name = "partnerd_faults_total";
-        header(
-            &mut out,
-            name,
-            "counter",
-            "Injected faults fired, by effect kind.",
-        );
-        {
-            let map = self.faults.read().unwrap_or_else(PoisonError::into_inner);
-            let mut rows: Vec<_> = map
-                .iter()
-                .map(|(k, v)| (k.clone(), v.load(Ordering::Relaxed)))
-                .collect();
-            drop(map);
-            rows.sort_unstable();
-            for (kind, n) in rows {
-                let _ = writeln!(out, "{name}{{kind=\"{}\"}} {n}", escape(&kind));
-            }
-        }
-
-        let name = "partnerd_idempotent_replays_total";
-        header(
-            &mut out,
-            name,
-            "counter",
-            "Responses replayed for a repeated MS-RequestId.",
-        );
-        let _ = writeln!(out, "{name} {}", self.replays.load(Ordering::Relaxed));
-
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
     }
 }
@@ -323,36 +213,38 @@ mod tests {
     fn renders_a_small_example_exactly() {
         let m = Metrics::default();
         m.record_request("/v1/customers", "get", 200, Duration::from_micros(1500));
-        m.record_request("/v1/customers", "GET", 404, Duration::from_secs(7));
+        // One series per family: the client orders a family's series as its map does.
+        m.record_request("/v1/customers", "GET", 200, Duration::from_secs(7));
         m.record_store(Duration::from_micros(400));
         m.throttled();
         m.throttled();
         m.fault_fired("error");
         m.idempotent_replay();
-        let expected = r#"# HELP partnerd_requests_total Requests answered, by route pattern, method and status.
-# TYPE partnerd_requests_total counter
-partnerd_requests_total{route="/v1/customers",method="GET",status="200"} 1
-partnerd_requests_total{route="/v1/customers",method="GET",status="404"} 1
+        let expected = r#"# HELP partnerd_requests Requests answered, by route pattern, method and status.
+# TYPE partnerd_requests counter
+partnerd_requests_total{route="/v1/customers",method="GET",status="200"} 2
 # HELP partnerd_request_duration_seconds Time to answer a request, by route pattern and method.
 # TYPE partnerd_request_duration_seconds histogram
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="0.0005"} 0
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="0.001"} 0
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="0.0025"} 1
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="0.005"} 1
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="0.01"} 1
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="0.025"} 1
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="0.05"} 1
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="0.1"} 1
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="0.25"} 1
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="0.5"} 1
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="1"} 1
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="2.5"} 1
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="5"} 1
-partnerd_request_duration_seconds_bucket{route="/v1/customers",method="GET",le="+Inf"} 2
 partnerd_request_duration_seconds_sum{route="/v1/customers",method="GET"} 7.0015
 partnerd_request_duration_seconds_count{route="/v1/customers",method="GET"} 2
+partnerd_request_duration_seconds_bucket{le="0.0005",route="/v1/customers",method="GET"} 0
+partnerd_request_duration_seconds_bucket{le="0.001",route="/v1/customers",method="GET"} 0
+partnerd_request_duration_seconds_bucket{le="0.0025",route="/v1/customers",method="GET"} 1
+partnerd_request_duration_seconds_bucket{le="0.005",route="/v1/customers",method="GET"} 1
+partnerd_request_duration_seconds_bucket{le="0.01",route="/v1/customers",method="GET"} 1
+partnerd_request_duration_seconds_bucket{le="0.025",route="/v1/customers",method="GET"} 1
+partnerd_request_duration_seconds_bucket{le="0.05",route="/v1/customers",method="GET"} 1
+partnerd_request_duration_seconds_bucket{le="0.1",route="/v1/customers",method="GET"} 1
+partnerd_request_duration_seconds_bucket{le="0.25",route="/v1/customers",method="GET"} 1
+partnerd_request_duration_seconds_bucket{le="0.5",route="/v1/customers",method="GET"} 1
+partnerd_request_duration_seconds_bucket{le="1.0",route="/v1/customers",method="GET"} 1
+partnerd_request_duration_seconds_bucket{le="2.5",route="/v1/customers",method="GET"} 1
+partnerd_request_duration_seconds_bucket{le="5.0",route="/v1/customers",method="GET"} 1
+partnerd_request_duration_seconds_bucket{le="+Inf",route="/v1/customers",method="GET"} 2
 # HELP partnerd_store_duration_seconds Time spent in store calls.
 # TYPE partnerd_store_duration_seconds histogram
+partnerd_store_duration_seconds_sum 0.0004
+partnerd_store_duration_seconds_count 1
 partnerd_store_duration_seconds_bucket{le="0.0005"} 1
 partnerd_store_duration_seconds_bucket{le="0.001"} 1
 partnerd_store_duration_seconds_bucket{le="0.0025"} 1
@@ -363,21 +255,20 @@ partnerd_store_duration_seconds_bucket{le="0.05"} 1
 partnerd_store_duration_seconds_bucket{le="0.1"} 1
 partnerd_store_duration_seconds_bucket{le="0.25"} 1
 partnerd_store_duration_seconds_bucket{le="0.5"} 1
-partnerd_store_duration_seconds_bucket{le="1"} 1
+partnerd_store_duration_seconds_bucket{le="1.0"} 1
 partnerd_store_duration_seconds_bucket{le="2.5"} 1
-partnerd_store_duration_seconds_bucket{le="5"} 1
+partnerd_store_duration_seconds_bucket{le="5.0"} 1
 partnerd_store_duration_seconds_bucket{le="+Inf"} 1
-partnerd_store_duration_seconds_sum 0.0004
-partnerd_store_duration_seconds_count 1
-# HELP partnerd_throttled_total Requests refused by the throttle.
-# TYPE partnerd_throttled_total counter
+# HELP partnerd_throttled Requests refused by the throttle.
+# TYPE partnerd_throttled counter
 partnerd_throttled_total 2
-# HELP partnerd_faults_total Injected faults fired, by effect kind.
-# TYPE partnerd_faults_total counter
+# HELP partnerd_faults Injected faults fired, by effect kind.
+# TYPE partnerd_faults counter
 partnerd_faults_total{kind="error"} 1
-# HELP partnerd_idempotent_replays_total Responses replayed for a repeated MS-RequestId.
-# TYPE partnerd_idempotent_replays_total counter
+# HELP partnerd_idempotent_replays Responses replayed for a repeated MS-RequestId.
+# TYPE partnerd_idempotent_replays counter
 partnerd_idempotent_replays_total 1
+# EOF
 "#;
         assert_eq!(m.render(), expected);
     }
@@ -408,6 +299,7 @@ partnerd_idempotent_replays_total 1
                 "{line}"
             );
         }
+        assert!(out.ends_with("# EOF\n"));
     }
 
     #[test]
@@ -459,8 +351,9 @@ partnerd_idempotent_replays_total 1
         let h = "partnerd_request_duration_seconds";
         let l = "{route=\"/v1/customers/{id}\",method=\"GET\"";
         assert_eq!(value(&format!("{h}_count{l}}}")), 4000);
-        assert_eq!(value(&format!("{h}_bucket{l},le=\"0.001\"}}")), 1000);
-        assert_eq!(value(&format!("{h}_bucket{l},le=\"0.005\"}}")), 4000);
+        let l2 = "route=\"/v1/customers/{id}\",method=\"GET\"}";
+        assert_eq!(value(&format!("{h}_bucket{{le=\"0.001\",{l2}")), 1000);
+        assert_eq!(value(&format!("{h}_bucket{{le=\"0.005\",{l2}")), 4000);
         assert_eq!(value("partnerd_store_duration_seconds_count"), 4000);
         assert_eq!(value("partnerd_throttled_total"), 4000);
         assert_eq!(value("partnerd_faults_total{kind=\"latency\"}"), 4000);

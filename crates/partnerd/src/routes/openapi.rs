@@ -274,7 +274,7 @@ fn schema(gen: &mut SchemaGenerator, body: Body) -> Value {
 
 fn media(body: Body) -> &'static str {
     match body {
-        Body::Metrics => "text/plain",
+        Body::Metrics => "application/openmetrics-text",
         _ => "application/json",
     }
 }

@@ -53,12 +53,10 @@ async fn health_ready_and_metrics() {
     assert!(r.headers()["content-type"]
         .to_str()
         .unwrap()
-        .starts_with("text/plain"));
+        .starts_with("application/openmetrics-text"));
     let text = r.text().await.unwrap();
-    assert!(
-        text.contains("# TYPE partnerd_requests_total counter"),
-        "{text}"
-    );
+    assert!(text.contains("# TYPE partnerd_requests counter"), "{text}");
+    assert!(text.ends_with("# EOF\n"), "{text}");
     assert!(
         text.contains(
             r#"partnerd_requests_total{route="/v1/customers",method="GET",status="200"} 1"#
