@@ -1,162 +1,90 @@
-//! Per-partner throttling: a token bucket per key (the partner's tenant id).
+//! Per-partner throttling through `governor`: one rate limiter keyed by the partner's tenant
+//! id, with the documented profile's quota (500 requests a minute) as a burst that refills
+//! continuously, one request every `per / capacity` (GCRA, which admits exactly what a token
+//! bucket of that size and rate would).
 //!
-//! Each bucket starts full with `capacity` tokens and refills continuously at `capacity / per`;
-//! a request takes one token or is refused with the whole seconds until one is back. Token
-//! counts are kept in exact integer units (one token = `per` in nanoseconds, refill adds
-//! `capacity` units per elapsed nanosecond), so refill never drifts and "one token after
-//! exactly 120 ms" holds exactly. Buckets live in a few mutex-guarded shards so two cores do
-//! not serialize on one lock; each check is a hash lookup and a few integer operations.
+//! Keys are authenticated partners' tenant ids, so there are as many as the store holds
+//! partners; keys whose bucket has refilled (indistinguishable from a fresh one) are dropped
+//! every few thousand checks.
 
-use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
-use std::hash::BuildHasher;
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DashMapStateStore;
+use governor::{Quota, RateLimiter};
 
 /// Refused: whole seconds (at least 1) until the bucket holds a token again, for `Retry-After`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryAfter(pub u32);
 
-/// Number of shards; a power of two keeps shard selection a mask.
-const SHARDS: usize = 16;
-
-/// Most keys remembered across all shards. Keys are authenticated partner tenants, so this is
-/// a safety net, not a working limit.
-const MAX_KEYS: usize = 65_536;
-
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    /// Tokens in units of 1/`per_nanos` token.
-    units: u128,
-    /// When `units` was last brought up to date.
-    at: Instant,
-}
-
-/// One shard of the key → bucket map.
-type Shard = Mutex<HashMap<Box<str>, Bucket>>;
+/// Checks between two sweeps of refilled keys.
+const TIDY_EVERY: u64 = 4096;
 
 /// Token buckets per key. Share it behind an `Arc`.
-#[derive(Debug)]
-pub struct Throttle {
-    capacity: u128,
-    per_nanos: u128,
-    max_per_shard: usize,
-    hasher: RandomState,
-    shards: Box<[Shard]>,
+pub struct Throttle<C: Clock = DefaultClock> {
+    limiter: RateLimiter<String, DashMapStateStore<String>, C, NoOpMiddleware<C::Instant>>,
+    clock: C,
+    checks: AtomicU64,
+}
+
+impl std::fmt::Debug for Throttle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Throttle")
+            .field("keys", &self.limiter.len())
+            .finish()
+    }
 }
 
 impl Throttle {
     /// `capacity` requests per `per`, per key. A zero capacity or period is treated as 1 (one
-    /// request, one nanosecond) so the arithmetic stays defined.
+    /// request, one nanosecond) so the quota stays defined.
     pub fn new(capacity: u32, per: Duration) -> Self {
-        Self::with_max_keys(capacity, per, MAX_KEYS)
+        Self::with_clock(capacity, per, DefaultClock::default())
     }
 
     /// The documented Partner Center profile: 500 requests per 60 seconds.
     pub fn partner_center() -> Self {
         Self::new(500, Duration::from_secs(60))
     }
+}
 
-    fn with_max_keys(capacity: u32, per: Duration, max_keys: usize) -> Self {
+impl<C: Clock + Clone> Throttle<C> {
+    fn with_clock(capacity: u32, per: Duration, clock: C) -> Self {
+        let burst = NonZeroU32::new(capacity).unwrap_or(NonZeroU32::MIN);
+        let period = (per / burst.get()).max(Duration::from_nanos(1));
+        let quota = Quota::with_period(period)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst);
         Self {
-            capacity: u128::from(capacity.max(1)),
-            per_nanos: per.as_nanos().max(1),
-            max_per_shard: (max_keys / SHARDS).max(1),
-            hasher: RandomState::new(),
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            limiter: RateLimiter::dashmap_with_clock(quota, clock.clone()),
+            clock,
+            checks: AtomicU64::new(0),
         }
     }
 
-    /// Takes a token for `key` now, or says how long to wait.
+    /// Takes a token for `key` now, or says how long to wait. Keys are compared
+    /// ASCII-case-insensitively, as tenant ids are.
     pub fn check(&self, key: &str) -> Result<(), RetryAfter> {
-        self.check_at(key, Instant::now())
-    }
-
-    /// [`Throttle::check`] at a given instant (for tests, and callers that already read the
-    /// clock). Keys are compared ASCII-case-insensitively, as tenant ids are; an instant
-    /// earlier than the bucket's last one counts as no time passed.
-    pub fn check_at(&self, key: &str, now: Instant) -> Result<(), RetryAfter> {
-        // Fold case only when needed: tenant ids normally arrive lower-case.
-        let folded;
-        let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            folded = key.to_ascii_lowercase();
-            folded.as_str()
-        } else {
-            key
-        };
-        let full = self.capacity * self.per_nanos;
-        let shard = &self.shards[self.hasher.hash_one(key) as usize & (SHARDS - 1)];
-        let mut map = shard.lock().unwrap_or_else(PoisonError::into_inner);
-        let bucket = match map.get_mut(key) {
-            Some(b) => {
-                let elapsed = now.saturating_duration_since(b.at).as_nanos();
-                // Past `per` the bucket is full anyway; capping also bounds the product.
-                let gained = elapsed.min(self.per_nanos) * self.capacity;
-                b.units = (b.units + gained).min(full);
-                b.at = b.at.max(now);
-                b
-            }
-            None => {
-                if map.len() >= self.max_per_shard {
-                    self.evict(&mut map, now);
-                }
-                map.entry(key.into()).or_insert(Bucket {
-                    units: full,
-                    at: now,
-                })
-            }
-        };
-        if bucket.units >= self.per_nanos {
-            bucket.units -= self.per_nanos;
-            return Ok(());
+        if self.checks.fetch_add(1, Ordering::Relaxed) % TIDY_EVERY == TIDY_EVERY - 1 {
+            self.tidy();
         }
-        let wait_nanos = (self.per_nanos - bucket.units).div_ceil(self.capacity);
-        let secs = wait_nanos.div_ceil(1_000_000_000).max(1);
-        Err(RetryAfter(u32::try_from(secs).unwrap_or(u32::MAX)))
+        self.limiter
+            .check_key(&key.to_ascii_lowercase())
+            .map_err(|not_until| {
+                let wait = not_until.wait_time_from(self.clock.now());
+                let secs = wait.as_nanos().div_ceil(1_000_000_000).max(1);
+                RetryAfter(u32::try_from(secs).unwrap_or(u32::MAX))
+            })
     }
 
-    /// Makes room in a full shard. Buckets that have refilled completely are dropped first: a
-    /// full bucket is indistinguishable from a new one, so nothing is lost. If the shard is
-    /// still crowded, the least recently used half goes (those partners get a fresh bucket,
-    /// at worst `capacity` extra requests). Either way at least a quarter of the shard is free
-    /// afterwards, so the sweep's cost is spread over many inserts.
-    fn evict(&self, map: &mut HashMap<Box<str>, Bucket>, now: Instant) {
-        let full = self.capacity * self.per_nanos;
-        map.retain(|_, b| {
-            let gained = now
-                .saturating_duration_since(b.at)
-                .as_nanos()
-                .min(self.per_nanos)
-                * self.capacity;
-            b.units + gained < full
-        });
-        let crowded = self.max_per_shard - self.max_per_shard / 4;
-        if map.len() >= crowded.max(1) {
-            let keep = self.max_per_shard / 2;
-            if keep == 0 {
-                map.clear();
-                return;
-            }
-            let mut ages: Vec<Instant> = map.values().map(|b| b.at).collect();
-            let cut = ages.len() - keep;
-            let (_, oldest_kept, _) = ages.select_nth_unstable(cut);
-            let threshold = *oldest_kept;
-            map.retain(|_, b| b.at >= threshold);
-            // Ties at the threshold may leave a few extra; trim arbitrarily to the target.
-            let extra: Vec<Box<str>> = map.keys().skip(keep).cloned().collect();
-            for k in extra {
-                map.remove(&k);
-            }
-        }
-    }
-
-    /// Keys currently tracked.
-    #[cfg(test)]
-    fn tracked(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).len())
-            .sum()
+    /// Drops the keys whose bucket has refilled: a full bucket is indistinguishable from a
+    /// new one, so nothing is lost.
+    fn tidy(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
     }
 }
 
@@ -170,18 +98,23 @@ pub fn throttled_body(retry_after: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use governor::clock::FakeRelativeClock;
 
     const P1: &str = "0f4c3b6a-1111-4d6e-9d2e-000000000001";
     const P2: &str = "0f4c3b6a-1111-4d6e-9d2e-000000000002";
 
+    fn fake(capacity: u32, per: Duration) -> (Throttle<FakeRelativeClock>, FakeRelativeClock) {
+        let clock = FakeRelativeClock::default();
+        (Throttle::with_clock(capacity, per, clock.clone()), clock)
+    }
+
     #[test]
     fn five_hundred_pass_then_refused() {
-        let t = Throttle::partner_center();
-        let now = Instant::now();
+        let (t, _) = fake(500, Duration::from_secs(60));
         for i in 0..500 {
-            assert_eq!(t.check_at(P1, now), Ok(()), "request {i}");
+            assert_eq!(t.check(P1), Ok(()), "request {i}");
         }
-        let Err(RetryAfter(secs)) = t.check_at(P1, now) else {
+        let Err(RetryAfter(secs)) = t.check(P1) else {
             panic!("501st must be refused");
         };
         // One token takes 60/500 s = 120 ms: rounded up to a whole second.
@@ -190,88 +123,77 @@ mod tests {
 
     #[test]
     fn tokens_come_back_continuously() {
-        let t = Throttle::partner_center();
-        let t0 = Instant::now();
+        let (t, clock) = fake(500, Duration::from_secs(60));
         for _ in 0..500 {
-            t.check_at(P1, t0).unwrap();
+            t.check(P1).unwrap();
         }
-        assert!(t.check_at(P1, t0 + Duration::from_millis(119)).is_err());
-        assert_eq!(t.check_at(P1, t0 + Duration::from_millis(120)), Ok(()));
-        assert!(t.check_at(P1, t0 + Duration::from_millis(120)).is_err());
-        // Ten seconds later: 10 s × 500/60 ≈ 83 more tokens (from the 120 ms mark: 83).
-        let later = t0 + Duration::from_millis(120) + Duration::from_secs(10);
-        let passed = (0..200).filter(|_| t.check_at(P1, later).is_ok()).count();
+        clock.advance(Duration::from_millis(119));
+        assert!(t.check(P1).is_err());
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(t.check(P1), Ok(()));
+        assert!(t.check(P1).is_err());
+        // Ten seconds later: 10 s × 500/60 ≈ 83 more tokens.
+        clock.advance(Duration::from_secs(10));
+        let passed = (0..200).filter(|_| t.check(P1).is_ok()).count();
         assert_eq!(passed, 83);
         // After a full period the bucket is full again, and never more than full.
-        let refilled = later + Duration::from_secs(3600);
-        let passed = (0..600)
-            .filter(|_| t.check_at(P1, refilled).is_ok())
-            .count();
+        clock.advance(Duration::from_secs(3600));
+        let passed = (0..600).filter(|_| t.check(P1).is_ok()).count();
         assert_eq!(passed, 500);
     }
 
     #[test]
     fn retry_after_counts_whole_seconds() {
-        let t = Throttle::new(2, Duration::from_secs(10));
-        let now = Instant::now();
-        t.check_at(P1, now).unwrap();
-        t.check_at(P1, now).unwrap();
-        assert_eq!(t.check_at(P1, now), Err(RetryAfter(5)));
-        assert_eq!(
-            t.check_at(P1, now + Duration::from_millis(4001)),
-            Err(RetryAfter(1))
-        );
-        assert_eq!(t.check_at(P1, now + Duration::from_secs(5)), Ok(()));
-        // A clock that goes backwards counts as no time passed.
-        assert!(t.check_at(P1, now).is_err());
+        let (t, clock) = fake(2, Duration::from_secs(10));
+        t.check(P1).unwrap();
+        t.check(P1).unwrap();
+        assert_eq!(t.check(P1), Err(RetryAfter(5)));
+        clock.advance(Duration::from_millis(4001));
+        assert_eq!(t.check(P1), Err(RetryAfter(1)));
+        clock.advance(Duration::from_millis(999));
+        assert_eq!(t.check(P1), Ok(()));
     }
 
     #[test]
     fn keys_are_independent_and_case_insensitive() {
-        let t = Throttle::new(3, Duration::from_secs(60));
-        let now = Instant::now();
+        let (t, _) = fake(3, Duration::from_secs(60));
         for _ in 0..3 {
-            t.check_at(P1, now).unwrap();
+            t.check(P1).unwrap();
         }
-        assert!(t.check_at(&P1.to_uppercase(), now).is_err());
+        assert!(t.check(&P1.to_uppercase()).is_err());
         for _ in 0..3 {
-            assert_eq!(t.check_at(P2, now), Ok(()));
+            assert_eq!(t.check(P2), Ok(()));
         }
-        assert!(t.check_at(P2, now).is_err());
+        assert!(t.check(P2).is_err());
     }
 
     #[test]
-    fn idle_keys_are_evicted() {
-        let t = Throttle::with_max_keys(10, Duration::from_secs(1), SHARDS * 4);
-        let t0 = Instant::now();
-        for i in 0..10_000 {
-            t.check_at(&format!("p{i}"), t0).unwrap();
-        }
-        assert!(t.tracked() <= SHARDS * 4, "{}", t.tracked());
-        // Later the old keys have refilled (idle): they make room, and an active bucket
-        // inserted among them keeps its state.
-        let t1 = t0 + Duration::from_secs(2);
-        for _ in 0..10 {
-            t.check_at("busy", t1).unwrap();
-        }
-        t.check_at("q1", t1).unwrap();
-        t.check_at("q2", t1).unwrap();
-        assert!(t.check_at("busy", t1).is_err());
-        // Even when every key is active, the map stays bounded.
+    fn refilled_keys_are_dropped_and_busy_ones_kept() {
+        let (t, clock) = fake(10, Duration::from_secs(1));
         for i in 0..1000 {
-            t.check_at(&format!("r{i}"), t1).unwrap();
+            t.check(&format!("p{i}")).unwrap();
         }
-        assert!(t.tracked() <= SHARDS * 4, "{}", t.tracked());
+        for _ in 0..10 {
+            t.check("busy").unwrap();
+        }
+        assert_eq!(t.limiter.len(), 1001);
+        // The idle keys refill within the second; "busy" is refused again at once after it.
+        clock.advance(Duration::from_secs(2));
+        for _ in 0..10 {
+            t.check("busy").unwrap();
+        }
+        t.tidy();
+        assert_eq!(t.limiter.len(), 1);
+        assert!(t.check("busy").is_err());
     }
 
     #[test]
     fn is_thread_safe() {
         let t = std::sync::Arc::new(Throttle::new(1000, Duration::from_secs(3600)));
-        let now = Instant::now();
         let handles: Vec<_> = (0..4)
             .map(|_| {
                 let t = t.clone();
-                std::thread::spawn(move || (0..400).filter(|_| t.check_at(P1, now).is_ok()).count())
+                std::thread::spawn(move || (0..400).filter(|_| t.check(P1).is_ok()).count())
             })
             .collect();
         let passed: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
