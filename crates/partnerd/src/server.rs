@@ -111,9 +111,9 @@ where
         let service =
             hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
                 let mut request = request.map(|body| {
-                    axum::body::Body::new(crate::http::timeout::StallTimeout::new(
-                        body,
+                    axum::body::Body::new(tower_http::timeout::TimeoutBody::new(
                         limits.body_timeout,
+                        body,
                     ))
                 });
                 request
