@@ -2,8 +2,8 @@
 # The container image, end to end: installs and starts Docker if needed (as root, from the
 # distribution's packages), builds the image with deploy/image/build.sh, then
 #  1. runs it on a named volume with the example seed file: health check healthy, a token for
-#     the seed's fixed credentials, a customer created and read back, `partner list` run as a
-#     second container on the same volume, SIGTERM stops it cleanly, and a restart on the same
+#     the seed's fixed credentials, a customer created and read back, `partner create` run as
+#     a second container on the same volume (its partner usable at once), SIGTERM stops it cleanly, and a restart on the same
 #     volume still has the customer and applies the seed file without change;
 #  2. runs test_container.py: Testcontainers for Python (PyPI) starts the image over TLS and
 #     MSAL for Python gets a token with the seed's credentials.
@@ -112,8 +112,18 @@ CUSTOMER=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$
 READ=$(curl -fsS --max-time 10 "$BASE/v1/customers/$CUSTOMER" -H "Authorization: Bearer $TOKEN")
 grep -q "\"$DOMAIN\"" <<<"$READ"
 echo "== another command on the same volume, beside the server"
+MADE=$(docker run --rm -v "$VOLUME:/data" "$IMAGE" partner create --name "Container CLI" --json)
+MADE_TENANT=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["tenantId"])' "$MADE")
 LISTED=$(docker run --rm -v "$VOLUME:/data" "$IMAGE" partner list --json)
 grep -q "$TENANT" <<<"$LISTED"
+grep -q "$MADE_TENANT" <<<"$LISTED"
+# The running server knows the new partner at once.
+MADE_TOKEN=$(curl -fsS --max-time 10 "$BASE/$MADE_TENANT/oauth2/v2.0/token" \
+    -d grant_type=client_credentials \
+    --data-urlencode "client_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["clientId"])' "$MADE")" \
+    --data-urlencode "client_secret=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["clientSecret"])' "$MADE")" \
+    --data-urlencode "scope=$SCOPE")
+grep -q access_token <<<"$MADE_TOKEN"
 
 echo "== SIGTERM, then a restart on the same volume"
 stop

@@ -102,6 +102,10 @@ pub struct OpsArgs {
     /// How many requests the journal keeps (0: none).
     #[arg(long, env = "PARTNERD_JOURNAL_SIZE", default_value_t = 1000)]
     pub journal_size: usize,
+    /// Most bytes of paths and bodies the journal keeps (each body cut at 16 KiB); the oldest
+    /// entries go first.
+    #[arg(long, env = "PARTNERD_JOURNAL_BYTES", default_value_t = partnerd::ops::journal::DEFAULT_MAX_BYTES)]
+    pub journal_bytes: usize,
     /// The control plane's bearer token; if unset, one is made, printed once and kept beside
     /// the database, in DATABASE-FILE.admin-token (for PostgreSQL, partnerd-DATABASE.admin-token
     /// in the working directory).

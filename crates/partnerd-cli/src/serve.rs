@@ -90,6 +90,7 @@ pub async fn run(
         )
     });
     settings.journal_capacity = ops.journal_size;
+    settings.journal_bytes = ops.journal_bytes;
     settings.connections = ops.connections();
     settings.address_validation = ops.address_validation;
     settings.qualification_review_secs = i64::from(ops.qualification_review_delay);

@@ -71,6 +71,8 @@ pub struct Settings {
     pub throttle: Option<(u32, std::time::Duration)>,
     /// How many requests the journal keeps (0: none).
     pub journal_capacity: usize,
+    /// How many bytes of paths and bodies the journal keeps, at most.
+    pub journal_bytes: usize,
     /// The control plane's bearer token; a random one when not given.
     pub admin_token: Option<String>,
     /// Limits on connections and slow clients.
@@ -124,6 +126,7 @@ impl Default for Settings {
             idempotency_secs: 86_400,
             throttle: None,
             journal_capacity: 1000,
+            journal_bytes: crate::ops::journal::DEFAULT_MAX_BYTES,
             admin_token: None,
             connections: ConnectionLimits::default(),
             node: "partnerd".to_owned(),

@@ -75,6 +75,7 @@ impl AppState {
         );
         let ops = Arc::new(Ops::new(
             settings.journal_capacity,
+            settings.journal_bytes,
             settings
                 .throttle
                 .map(|(limit, per)| crate::ops::throttle::Throttle::new(limit, per)),

@@ -1,9 +1,11 @@
 //! The request journal: the last N requests with their bodies, for the control plane.
 //!
-//! Memory is bounded twice: the journal is a ring of `capacity` entries, and every stored body
-//! is cut to [`MAX_BODY_BYTES`] with a marker. A full journal of 1,000 entries therefore holds
-//! at most about 32 MiB of bodies. Bodies go through [`redact`] when they are read:
-//! the journal is readable over HTTP, and passwords or tokens in it would outlive the request.
+//! Memory is bounded three ways: every stored body is cut to [`MAX_BODY_BYTES`] when it is
+//! recorded (the cut part copied out, so a large response's buffer is not kept alive), with a
+//! marker saying how long it was; the journal keeps at most `capacity` entries; and at most
+//! `max_bytes` of paths and bodies, the oldest entries going first. Bodies go through
+//! [`redact`] when they are read: the journal is readable over HTTP, and passwords or tokens
+//! in it would outlive the request.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,6 +17,13 @@ use crate::ops::redact::redact;
 
 /// Longest body kept per entry, in bytes; longer bodies are cut at a character boundary.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// The default bound on the bytes the journal keeps (paths and bodies).
+pub const DEFAULT_MAX_BYTES: usize = 8 * 1024 * 1024;
+
+/// What an entry costs besides its path and bodies (its fields and bookkeeping), counted
+/// against `max_bytes` so that many bodiless entries are bounded too.
+const ENTRY_OVERHEAD: usize = 256;
 
 /// Longest path (with query string) kept per entry, in bytes.
 const MAX_PATH_BYTES: usize = 2048;
@@ -72,9 +81,11 @@ pub struct JournalQuery {
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
+    max_bytes: usize,
     /// Entries are `Arc`ed so a query copies pointers under the lock and deep-copies the
     /// (possibly large) bodies after releasing it, keeping the hot path's `record` unblocked.
-    entries: Mutex<VecDeque<Arc<Stored>>>,
+    /// With them, the bytes they hold.
+    entries: Mutex<(VecDeque<Arc<Stored>>, usize)>,
 }
 
 /// A body as received or sent, kept raw: redaction costs a scan of the text, so it is paid
@@ -90,8 +101,53 @@ pub struct RawBody {
 #[derive(Debug)]
 struct Stored {
     entry: Entry,
-    request: Option<RawBody>,
-    response: Option<RawBody>,
+    request: Option<KeptBody>,
+    response: Option<KeptBody>,
+}
+
+/// A body as the journal keeps it: at most [`MAX_BODY_BYTES`] of it, and how long it was.
+#[derive(Debug)]
+struct KeptBody {
+    content_type: Option<axum::http::HeaderValue>,
+    bytes: axum::body::Bytes,
+    total: usize,
+}
+
+impl KeptBody {
+    fn keep(body: RawBody) -> Self {
+        let total = body.bytes.len();
+        let bytes = if total > MAX_BODY_BYTES {
+            // A copy: a slice would keep the whole buffer alive.
+            axum::body::Bytes::copy_from_slice(&body.bytes[..MAX_BODY_BYTES])
+        } else {
+            body.bytes
+        };
+        Self {
+            content_type: body.content_type,
+            bytes,
+            total,
+        }
+    }
+}
+
+impl Stored {
+    /// The bytes this entry holds, as counted against `max_bytes`.
+    fn size(&self) -> usize {
+        let text = match &self.entry {
+            Entry::Complete(e) => {
+                e.path.len()
+                    + e.request_body.as_ref().map_or(0, String::len)
+                    + e.response_body.as_ref().map_or(0, String::len)
+            }
+            Entry::Raw(r) => r.path.len(),
+        };
+        let kept = [&self.request, &self.response]
+            .into_iter()
+            .flatten()
+            .map(|b| b.bytes.len())
+            .sum::<usize>();
+        ENTRY_OVERHEAD + text + kept
+    }
 }
 
 /// An entry as stored: either complete, or as the request layer hands it over, cheap to make
@@ -184,12 +240,14 @@ impl Stored {
         if self.request.is_none() && self.response.is_none() {
             return self.entry.to_entry();
         }
-        let text = |body: &Option<RawBody>| {
-            body.as_ref().filter(|b| !b.bytes.is_empty()).map(|b| {
-                let cut = &b.bytes[..b.bytes.len().min(MAX_BODY_BYTES)];
-                let mut text = redact(b.content_type.as_ref().and_then(|c| c.to_str().ok()), cut);
-                if b.bytes.len() > MAX_BODY_BYTES {
-                    text.push_str(&format!("…[truncated, {} bytes]", b.bytes.len()));
+        let text = |body: &Option<KeptBody>| {
+            body.as_ref().filter(|b| b.total > 0).map(|b| {
+                let mut text = redact(
+                    b.content_type.as_ref().and_then(|c| c.to_str().ok()),
+                    &b.bytes,
+                );
+                if b.total > b.bytes.len() {
+                    text.push_str(&format!("…[truncated, {} bytes]", b.total));
                 }
                 text
             })
@@ -203,12 +261,14 @@ impl Stored {
 }
 
 impl Journal {
-    /// A journal keeping the last `capacity` requests; 0 disables it.
-    pub fn new(capacity: usize) -> Self {
+    /// A journal keeping the last `capacity` requests, and at most `max_bytes` of their paths
+    /// and bodies; a capacity of 0 disables it.
+    pub fn new(capacity: usize, max_bytes: usize) -> Self {
         Self {
             capacity,
+            max_bytes,
             // Grow on demand: a large capacity should not cost memory before it is used.
-            entries: Mutex::new(VecDeque::with_capacity(capacity.min(256))),
+            entries: Mutex::new((VecDeque::with_capacity(capacity.min(256)), 0)),
         }
     }
 
@@ -250,26 +310,41 @@ impl Journal {
         truncate(&mut entry.path, MAX_PATH_BYTES);
         self.push(Stored {
             entry: Entry::Raw(entry),
-            request,
-            response,
+            request: request.map(KeptBody::keep),
+            response: response.map(KeptBody::keep),
         });
     }
 
     fn push(&self, stored: Stored) {
+        let size = stored.size();
         let entry = Arc::new(stored);
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() >= self.capacity {
-            entries.pop_front();
+        let mut guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let (entries, bytes) = &mut *guard;
+        // The newest entry is always kept, even alone over the bound.
+        while !entries.is_empty()
+            && (entries.len() >= self.capacity || *bytes + size > self.max_bytes)
+        {
+            if let Some(old) = entries.pop_front() {
+                *bytes -= old.size();
+            }
         }
         entries.push_back(entry);
+        *bytes += size;
+    }
+
+    /// Entries kept, and the bytes they hold.
+    pub fn usage(&self) -> (usize, usize) {
+        let guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        (guard.0.len(), guard.1)
     }
 
     /// The entries matching `q`, newest first.
     pub fn query(&self, q: &JournalQuery) -> Vec<JournalEntry> {
         let limit = q.limit.unwrap_or(usize::MAX);
         let hits: Vec<Arc<Stored>> = {
-            let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-            entries
+            let guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+            guard
+                .0
                 .iter()
                 .rev()
                 .filter(|s| s.entry.matches(q))
@@ -351,7 +426,7 @@ mod tests {
 
     #[test]
     fn ring_keeps_the_newest_and_queries_filter() {
-        let j = Journal::new(3);
+        let j = Journal::new(3, DEFAULT_MAX_BYTES);
         for n in 0..5 {
             j.record(entry(n, if n % 2 == 0 { 200 } else { 404 }));
         }
@@ -395,14 +470,14 @@ mod tests {
 
     #[test]
     fn zero_capacity_records_nothing() {
-        let j = Journal::new(0);
+        let j = Journal::new(0, DEFAULT_MAX_BYTES);
         j.record(entry(1, 200));
         assert!(j.query(&JournalQuery::default()).is_empty());
     }
 
     #[test]
     fn bodies_are_truncated_with_a_marker() {
-        let j = Journal::new(2);
+        let j = Journal::new(2, DEFAULT_MAX_BYTES);
         let mut e = entry(1, 200);
         // A multi-byte character straddles the limit: the cut must not split it.
         let body = format!("{}é{}", "a".repeat(MAX_BODY_BYTES - 1), "b".repeat(100));
@@ -416,5 +491,79 @@ mod tests {
         assert!(!stored.contains('é'));
         assert!(stored.len() < MAX_BODY_BYTES + 64);
         assert_eq!(got.response_body.as_deref(), Some("short"));
+    }
+}
+
+#[cfg(test)]
+mod byte_bound_tests {
+    use super::*;
+    use axum::body::Bytes;
+    use axum::http::{HeaderValue, Method};
+
+    fn raw(n: usize) -> RawEntry {
+        RawEntry {
+            at: UNIX_EPOCH,
+            method: Method::GET,
+            path: format!("/v1/customers?n={n}"),
+            route: "/v1/customers",
+            status: 200,
+            latency_ms: 1.0,
+            partner: None,
+            context: None,
+        }
+    }
+
+    fn json(len: usize) -> RawBody {
+        RawBody {
+            content_type: Some(HeaderValue::from_static("application/json")),
+            bytes: Bytes::from(format!("\"{}\"", "x".repeat(len.saturating_sub(2)))),
+        }
+    }
+
+    #[test]
+    fn a_large_body_is_kept_cut_and_says_how_long_it_was() {
+        let j = Journal::new(10, DEFAULT_MAX_BYTES);
+        j.record_raw(raw(1), None, Some(json(1_000_000)));
+        let (_, bytes) = j.usage();
+        assert!(bytes < MAX_BODY_BYTES + 1024, "{bytes}");
+        let shown = j.query(&JournalQuery::default())[0]
+            .response_body
+            .clone()
+            .unwrap();
+        assert!(
+            shown.ends_with("…[truncated, 1000000 bytes]"),
+            "{}",
+            &shown[shown.len() - 40..]
+        );
+    }
+
+    #[test]
+    fn the_oldest_entries_go_when_the_bytes_run_out() {
+        // Room for about three entries with a 10 KB body each.
+        let j = Journal::new(1000, 3 * (10_000 + ENTRY_OVERHEAD + 32));
+        for n in 0..10 {
+            j.record_raw(raw(n), None, Some(json(10_000)));
+        }
+        let (kept, bytes) = j.usage();
+        assert_eq!(kept, 3);
+        assert!(bytes <= 3 * (10_000 + ENTRY_OVERHEAD + 32), "{bytes}");
+        let paths: Vec<String> = j
+            .query(&JournalQuery::default())
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/v1/customers?n=9",
+                "/v1/customers?n=8",
+                "/v1/customers?n=7"
+            ]
+        );
+        // An entry larger than the whole bound is still kept, alone.
+        let tiny = Journal::new(1000, 100);
+        tiny.record_raw(raw(1), None, Some(json(5_000)));
+        tiny.record_raw(raw(2), None, Some(json(5_000)));
+        assert_eq!(tiny.usage().0, 1);
     }
 }

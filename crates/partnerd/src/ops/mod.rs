@@ -42,12 +42,13 @@ impl Ops {
     /// Operational state for these settings.
     pub fn new(
         journal_capacity: usize,
+        journal_bytes: usize,
         throttle: Option<throttle::Throttle>,
         admin_token: String,
     ) -> Self {
         Self {
             metrics: metrics::Metrics::default(),
-            journal: journal::Journal::new(journal_capacity),
+            journal: journal::Journal::new(journal_capacity, journal_bytes),
             throttle,
             faults: faults::Faults::default(),
             address_fixtures: fixtures::AddressFixtures::default(),
