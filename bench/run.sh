@@ -256,6 +256,14 @@ requests() { awk '/requests in/ { sub(",", "", $1); print $1 }' "$WORK/$1.txt"; 
 non2xx() { awk '/Non-2xx or 3xx responses:/ { print $NF }' "$WORK/$1.txt"; }
 p99() { awk '/^ +99%/ { print $2 }' "$WORK/$1.txt"; }
 errors() { sed -n 's/^ *Socket errors: *//p' "$WORK/$1.txt"; }
+# The latency at percentile $2 (50, 75, 90 or 99) of case $1, in milliseconds.
+pct() {
+    awk -v p="$2%" '$1 == p {
+        v = $2 + 0
+        if ($2 ~ /us$/) v /= 1000; else if ($2 ~ /ms$/) v *= 1; else if ($2 ~ /s$/) v *= 1000
+        print v
+    }' "$WORK/$1.txt"
+}
 # The median of the numbers on stdin.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
@@ -332,4 +340,14 @@ printf '%-5s %14.0f %14.0f %10s %10s %7s\n' "" "$json_get" "$xml_get" \
 printf 'create customer (MS-RequestId on each, so each stores an idempotency record): %.0f req/s, p99 %s\n' \
     "$create" "$(p99 "create-partnerd-$ROUNDS")"
 ((ROUNDS == 1)) || echo "(req/s are medians over the rounds, ratios the medians of each round's ratio; p99 latencies are the last round's)"
+echo
+echo "latency of every case, ms (medians over the rounds):"
+printf '  %-26s %8s %8s %8s %8s\n' case p50 p75 p90 p99
+for name in get-baseline get-partnerd xml-partnerd put-baseline put-partnerd create-partnerd; do
+    line=$(printf '  %-26s' "$name")
+    for p in 50 75 90 99; do
+        line+=$(printf ' %8.3f' "$(for ((r = 1; r <= ROUNDS; r++)); do pct "$name-$r" "$p"; done | median)")
+    done
+    echo "$line"
+done
 exit "$FAILED"
