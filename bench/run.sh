@@ -5,6 +5,7 @@
 # the ratios, and PASS/FAIL against the targets (GET >= 0.5 x bare, PUT >= 0.25 x bare).
 # Also partnerd against itself: GET with Accept: application/xml (target >= 0.8 x the JSON
 # GET) and customer creation with a new MS-RequestId per request (a figure, no target).
+# Last, the latency percentiles (50, 75, 90, 99) of every case.
 # partnerd runs with the caller's RUST_LOG (its default filter is "info").
 #
 # Usage: bench/run.sh            (from anywhere; builds release binaries first)
