@@ -361,8 +361,9 @@ pub trait PortableStore: Send + Sync {
     async fn all_secrets(&self) -> StoreResult<Vec<(String, Vec<u8>)>>;
     /// Every customer with its relationships, in creation order.
     async fn export_customers(&self) -> StoreResult<Vec<ExportCustomer>>;
-    /// Loads a customer as exported (after every partner it names).
-    async fn import_customer(&self, customer: ExportCustomer) -> StoreResult<()>;
+    /// Loads customers as exported (after every partner they name), in order, in one
+    /// transaction: a bulk load, so that a large store imports at the database's pace.
+    async fn import_customers(&self, customers: Vec<ExportCustomer>) -> StoreResult<()>;
 }
 
 /// Told how long each store operation took, for metrics.

@@ -124,7 +124,17 @@ pub async fn import(store: &dyn Store, records: Vec<ExportRecord>) -> StoreResul
     if let Some(p) = pending.take() {
         store.create_partner(p).await?;
     }
+    let mut customers = Vec::new();
     for record in rest {
+        if let ExportRecord::Customer(customer) = record {
+            customers.push(*customer);
+            if customers.len() >= IMPORT_BATCH {
+                import_batch(store, std::mem::take(&mut customers)).await?;
+            }
+            continue;
+        }
+        // Customers keep their order relative to everything else.
+        import_batch(store, std::mem::take(&mut customers)).await?;
         match record {
             ExportRecord::Link {
                 provider_id,
@@ -137,27 +147,51 @@ pub async fn import(store: &dyn Store, records: Vec<ExportRecord>) -> StoreResul
                     .map_err(|e| StoreError::Config(format!("secret {name} is not base64: {e}")))?;
                 store.secret(&name, &bytes).await?;
             }
-            ExportRecord::Customer(customer) => {
-                let mut customer = *customer;
-                let records = std::mem::take(&mut customer.records);
-                let domains = std::mem::take(&mut customer.domains);
-                let id = customer.id.clone();
-                store.import_customer(customer).await?;
-                for record in records {
-                    store.put_customer_record(&id, record, None).await?;
-                }
-                for domain in domains {
-                    store.add_domain(&id, domain, None).await?;
-                }
-            }
             ExportRecord::Document { kind, key, body } => {
                 store.put_document(&kind, &key, body).await?
             }
             ExportRecord::ValidationCode { partner_id, code } => {
                 store.put_validation_code(&partner_id, code).await?
             }
-            ExportRecord::Partner(_) | ExportRecord::App(_) | ExportRecord::User(_) => {}
+            ExportRecord::Partner(_)
+            | ExportRecord::App(_)
+            | ExportRecord::User(_)
+            | ExportRecord::Customer(_) => {}
         }
     }
+    import_batch(store, customers).await?;
     Ok(count)
+}
+
+/// Customers loaded per transaction by [`import`].
+const IMPORT_BATCH: usize = 1000;
+
+/// Loads customers in one transaction, then the documents and domains they gathered.
+async fn import_batch(
+    store: &dyn Store,
+    mut customers: Vec<crate::model::ExportCustomer>,
+) -> StoreResult<()> {
+    if customers.is_empty() {
+        return Ok(());
+    }
+    let gathered: Vec<_> = customers
+        .iter_mut()
+        .map(|c| {
+            (
+                c.id.clone(),
+                std::mem::take(&mut c.records),
+                std::mem::take(&mut c.domains),
+            )
+        })
+        .collect();
+    store.import_customers(customers).await?;
+    for (id, records, domains) in gathered {
+        for record in records {
+            store.put_customer_record(&id, record, None).await?;
+        }
+        for domain in domains {
+            store.add_domain(&id, domain, None).await?;
+        }
+    }
+    Ok(())
 }

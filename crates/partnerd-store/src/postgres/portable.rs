@@ -92,39 +92,42 @@ impl PortableStore for PostgresStore {
         .await
     }
 
-    async fn import_customer(&self, customer: ExportCustomer) -> StoreResult<()> {
+    async fn import_customers(&self, customers: Vec<ExportCustomer>) -> StoreResult<()> {
         self.timed(async {
             let mut client = self.conn().await?;
             let tx = begin(&mut client).await?;
-            let name_fold = fold(customer.company.company_name.as_deref().unwrap_or_default());
-            let row = query_one(
-                &tx,
-                "INSERT INTO customers (id, commerce_id, domain, company_name_fold, custom_domains, \
-                 company, billing, etag, admin_password_hash, associated_partner_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq",
-                &[
-                    &customer.id,
-                    &customer.commerce_id,
-                    &customer.domain,
-                    &name_fold,
-                    &to_json(&customer.custom_domains)?,
-                    &to_json(&customer.company)?,
-                    &to_json(&customer.billing)?,
-                    &customer.etag,
-                    &customer.admin_password_hash,
-                    &customer.associated_partner_id,
-                ],
-            )
-            .await?;
-            let seq: i64 = get(&row, 0)?;
-            for r in &customer.relations {
-                execute(
+            for customer in &customers {
+                let name_fold =
+                    fold(customer.company.company_name.as_deref().unwrap_or_default());
+                let row = query_one(
                     &tx,
-                    "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) \
-                     VALUES ($1, $2, $3, $4)",
-                    &[&r.partner_id, &seq, &r.role, &r.delegated_access],
+                    "INSERT INTO customers (id, commerce_id, domain, company_name_fold, custom_domains, \
+                     company, billing, etag, admin_password_hash, associated_partner_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq",
+                    &[
+                        &customer.id,
+                        &customer.commerce_id,
+                        &customer.domain,
+                        &name_fold,
+                        &to_json(&customer.custom_domains)?,
+                        &to_json(&customer.company)?,
+                        &to_json(&customer.billing)?,
+                        &customer.etag,
+                        &customer.admin_password_hash,
+                        &customer.associated_partner_id,
+                    ],
                 )
                 .await?;
+                let seq: i64 = get(&row, 0)?;
+                for r in &customer.relations {
+                    execute(
+                        &tx,
+                        "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) \
+                         VALUES ($1, $2, $3, $4)",
+                        &[&r.partner_id, &seq, &r.role, &r.delegated_access],
+                    )
+                    .await?;
+                }
             }
             commit(tx).await
         })

@@ -130,36 +130,53 @@ impl PortableStore for SqliteStore {
         })
     }
 
-    async fn import_customer(&self, customer: ExportCustomer) -> StoreResult<()> {
-        let name_fold = fold(customer.company.company_name.as_deref().unwrap_or_default());
-        let domains = to_json(&customer.custom_domains)?;
-        let company = to_json(&customer.company)?;
-        let billing = to_json(&customer.billing)?;
-        self.write(move |tx| {
-            tx.execute(
-                "INSERT INTO customers (id, commerce_id, domain, company_name_fold, custom_domains, company, billing, etag, admin_password_hash, associated_partner_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    customer.id,
-                    customer.commerce_id,
-                    customer.domain,
+    async fn import_customers(&self, customers: Vec<ExportCustomer>) -> StoreResult<()> {
+        let rows = customers
+            .into_iter()
+            .map(|c| {
+                let name_fold = fold(c.company.company_name.as_deref().unwrap_or_default());
+                Ok((
                     name_fold,
-                    domains,
-                    company,
-                    billing,
-                    customer.etag,
-                    customer.admin_password_hash,
-                    customer.associated_partner_id
-                ],
-            )
-            .map_err(map_err)?;
-            let seq = tx.last_insert_rowid();
-            for r in &customer.relations {
-                tx.execute(
-                    "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) VALUES (?1, ?2, ?3, ?4)",
-                    params![r.partner_id, seq, r.role, r.delegated_access],
+                    to_json(&c.custom_domains)?,
+                    to_json(&c.company)?,
+                    to_json(&c.billing)?,
+                    c,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.write(move |tx| {
+            let mut customer = tx
+                .prepare_cached(
+                    "INSERT INTO customers (id, commerce_id, domain, company_name_fold, custom_domains, company, billing, etag, admin_password_hash, associated_partner_id) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .map_err(map_err)?;
+            let mut relation = tx
+                .prepare_cached(
+                    "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(map_err)?;
+            for (name_fold, domains, company, billing, c) in &rows {
+                customer
+                    .execute(params![
+                        c.id,
+                        c.commerce_id,
+                        c.domain,
+                        name_fold,
+                        domains,
+                        company,
+                        billing,
+                        c.etag,
+                        c.admin_password_hash,
+                        c.associated_partner_id
+                    ])
+                    .map_err(map_err)?;
+                let seq = tx.last_insert_rowid();
+                for r in &c.relations {
+                    relation
+                        .execute(params![r.partner_id, seq, r.role, r.delegated_access])
+                        .map_err(map_err)?;
+                }
             }
             Ok(())
         })

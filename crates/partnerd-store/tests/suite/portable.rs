@@ -88,6 +88,14 @@ pub(crate) async fn export_and_import_give_back_everything(store: DynStore, empt
         .put_document("service_incident", "EX1", serde_json::json!({"id": "EX1"}))
         .await
         .unwrap();
+    // Enough customers that the import loads them in more than one batch, in order.
+    for n in 0..1_001 {
+        create(
+            &store,
+            new_customer(&provider, &format!("bulk{n}.onmicrosoft.com"), "Bulk"),
+        )
+        .await;
+    }
 
     let records = export(store.as_ref()).await.unwrap();
     assert_eq!(
