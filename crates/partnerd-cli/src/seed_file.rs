@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use partnerd::seed_file::{SeedError, SeedFile};
+use partnerd::seed_file::{Applied, SeedError, SeedFile};
 use partnerd::AppState;
 use partnerd_store::Store;
 
@@ -38,11 +38,7 @@ pub async fn run(command: SeedFileCommand) -> Result<(), CliError> {
     match command {
         SeedFileCommand::Apply { db, file, json } => {
             let store = db.open().await?;
-            let seed = SeedFile::read(&file).map_err(seed_error(&file))?;
-            let applied = seed
-                .apply(store.as_ref())
-                .await
-                .map_err(seed_error(&file))?;
+            let (seed, applied) = read_and_apply(store.as_ref(), &file).await?;
             if json {
                 println!("{}", serde_json::to_string(&applied)?);
             } else {
@@ -72,10 +68,15 @@ pub async fn run(command: SeedFileCommand) -> Result<(), CliError> {
 
 /// Reads and applies a seed file for `serve --seed`.
 pub async fn apply(store: &dyn Store, file: &Path) -> Result<SeedFile, CliError> {
-    let seed = SeedFile::read(file).map_err(seed_error(file))?;
-    let applied = seed.apply(store).await.map_err(seed_error(file))?;
+    let (seed, applied) = read_and_apply(store, file).await?;
     print_applied(file, &applied);
     Ok(seed)
+}
+
+async fn read_and_apply(store: &dyn Store, file: &Path) -> Result<(SeedFile, Applied), CliError> {
+    let seed = SeedFile::read(file).map_err(seed_error(file))?;
+    let applied = seed.apply(store).await.map_err(seed_error(file))?;
+    Ok((seed, applied))
 }
 
 /// Arms a seed file's fault rules on a server.
@@ -96,7 +97,7 @@ pub fn arm_faults(state: &AppState, seed: &SeedFile) -> Result<(), CliError> {
     Ok(())
 }
 
-fn print_applied(file: &Path, a: &partnerd::seed_file::Applied) {
+fn print_applied(file: &Path, a: &Applied) {
     println!(
         "Seed file {}: {} partner(s) and {} customer(s) created, {} secret(s) or password(s) \
          set, {} link(s), {} already as the file says",
