@@ -25,6 +25,7 @@ pub mod portable;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod reservation;
+pub mod search;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -41,6 +42,7 @@ pub use lifecycle::{
 };
 pub use model::*;
 pub use reservation::{decide_reservation, ExistingRecord, RecordState, ReserveDecision};
+pub use search::{QueryPlan, SearchPath};
 
 /// Partners (tenants), their app registrations, users and partner-to-partner links.
 #[async_trait]
@@ -175,6 +177,13 @@ pub trait CustomerStore: Send + Sync {
         partner_id: &TenantId,
         query: &CustomerQuery,
     ) -> StoreResult<Vec<CustomerView>>;
+    /// How [`list_customers`](Self::list_customers) reads this page: the way a prefix search
+    /// takes (see [`search`]) and the database's plan of each statement it runs.
+    async fn explain_customers(
+        &self,
+        partner_id: &TenantId,
+        query: &CustomerQuery,
+    ) -> StoreResult<QueryPlan>;
     /// Removes the partner's reseller relationship and/or delegated access.
     async fn remove_relationship(
         &self,

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 
-use super::exec::{begin, commit, execute, query, query_one, query_opt, Params};
+use super::exec::{begin, commit, execute, query, query_one, query_opt};
 use super::idempotency::complete_in;
 use super::lifecycle::{added_domain_taken, lock_domain, records};
 use super::rows::{self, get, to_json, CUSTOMER_COLUMNS, P_PARTNER_COLUMNS};
@@ -12,6 +12,9 @@ use crate::error::{StoreError, StoreResult};
 use crate::ids::*;
 use crate::lifecycle::{check_no_active, RecordKind};
 use crate::model::*;
+use crate::search::{
+    page_from_probe, probe_cap, PrefixRange, Probed, QueryPlan, SearchKey, SearchPath,
+};
 use crate::CustomerStore;
 
 /// Looks a customer up for a partner, on a connection or inside a transaction.
@@ -64,22 +67,139 @@ async fn lock_related<C: GenericClient>(
     related(tx, partner_id, customer_id).await
 }
 
-/// The extra WHERE clause of each filter; `$2` is the cursor, `$3` the limit, `$4` the
-/// filter value. Prefixes are compared as text, so `%` and `_` are no wildcards.
+/// The extra WHERE clause of each filter; `$5` is the filter value. Prefixes are compared as text, so `%` and `_` are no wildcards, on the
+/// relationship's own copy of the keys; `|| ''` keeps the planner from reading this walk in
+/// creation order through a key index (the probe has already found that many match).
 fn filter_clause(filter: Option<&CustomerFilter>) -> &'static str {
     match filter {
         None => "",
-        Some(CustomerFilter::CompanyNamePrefix(_)) => "AND starts_with(c.company_name_fold, $4)",
-        Some(CustomerFilter::DomainPrefix(_)) => "AND starts_with(c.domain, $4)",
+        Some(CustomerFilter::CompanyNamePrefix(_)) => {
+            "AND starts_with(r.company_name_fold || '', $5)"
+        }
+        Some(CustomerFilter::DomainPrefix(_)) => "AND starts_with(r.domain || '', $5)",
         Some(CustomerFilter::IndirectReseller(_)) => {
-            "AND EXISTS (SELECT 1 FROM customer_partners o WHERE o.partner_id = $4 \
+            "AND EXISTS (SELECT 1 FROM customer_partners o WHERE o.partner_id = $5 \
              AND o.customer_seq = r.customer_seq AND o.role = 'indirect_reseller')"
         }
         Some(CustomerFilter::IndirectProvider(_)) => {
             "AND r.role = 'indirect_reseller' AND EXISTS (SELECT 1 FROM customer_partners o \
-             WHERE o.partner_id = $4 AND o.customer_seq = r.customer_seq AND o.role = 'reseller')"
+             WHERE o.partner_id = $5 AND o.customer_seq = r.customer_seq AND o.role = 'reseller')"
         }
     }
+}
+
+/// A page in creation order: the partner's customers after the cursor `$2` up to `$3`,
+/// filtered, at most `$4`.
+fn walk_sql(filter: Option<&CustomerFilter>) -> String {
+    let clause = filter_clause(filter);
+    format!(
+        "SELECT {CUSTOMER_COLUMNS} FROM customer_partners r JOIN customers c ON c.seq = r.customer_seq \
+         WHERE r.partner_id = $1 AND r.customer_seq > $2 AND r.customer_seq <= $3 {clause} \
+         ORDER BY r.customer_seq LIMIT $4"
+    )
+}
+
+/// The key-index probe: matches of `$2 <= key < $3` after the cursor `$4`, at most `$5`.
+fn probe_sql(key: SearchKey) -> String {
+    let column = key.column();
+    format!(
+        "SELECT customer_seq FROM customer_partners \
+         WHERE partner_id = $1 AND {column} >= $2 AND {column} < $3 AND customer_seq > $4 LIMIT $5"
+    )
+}
+
+/// The customers of a page the probe found, oldest first: one primary-key lookup per seq.
+/// The lookup is a `LATERAL` subquery with `LIMIT 1` so that the planner cannot flatten it
+/// into a join and read the partner's whole range of another index instead.
+fn by_seqs_sql() -> String {
+    format!(
+        "SELECT found.* FROM unnest($2::bigint[]) AS page (seq) CROSS JOIN LATERAL \
+         (SELECT {CUSTOMER_COLUMNS} FROM customer_partners r JOIN customers c ON c.seq = r.customer_seq \
+          WHERE r.partner_id = $1 AND r.customer_seq = page.seq LIMIT 1) AS found ORDER BY page.seq"
+    )
+}
+
+/// One statement of a page read, with its parameters, ready to run or to explain.
+struct Step {
+    sql: String,
+    values: Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>>,
+}
+
+impl Step {
+    fn params(&self) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+        self.values
+            .iter()
+            .map(|v| v.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect()
+    }
+}
+
+/// The probe of a page whose filter is a bounded prefix.
+fn probe_step(partner_id: &TenantId, query: &CustomerQuery) -> Option<Step> {
+    let range = query.filter.as_ref().and_then(PrefixRange::of)?;
+    Some(Step {
+        sql: probe_sql(range.key),
+        values: vec![
+            Box::new(partner_id.as_str().to_owned()),
+            Box::new(range.from.to_owned()),
+            Box::new(range.below),
+            Box::new(query.after.unwrap_or(0)),
+            Box::new(probe_cap(query.limit) as i64 + 1),
+        ],
+    })
+}
+
+/// The statement that reads the page's rows: by the probe's seqs, or the walk.
+fn rows_step(partner_id: &TenantId, query: &CustomerQuery, probed: Probed) -> Step {
+    let partner = Box::new(partner_id.as_str().to_owned());
+    match probed {
+        Probed::Page(seqs) => Step {
+            sql: by_seqs_sql(),
+            values: vec![partner, Box::new(seqs)],
+        },
+        Probed::Walk { until } => {
+            let mut values: Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>> = vec![
+                partner,
+                Box::new(query.after.unwrap_or(0)),
+                Box::new(until),
+                Box::new(i64::from(query.limit)),
+            ];
+            if let Some(filter) = &query.filter {
+                values.push(Box::new(filter.value().to_owned()));
+            }
+            Step {
+                sql: walk_sql(query.filter.as_ref()),
+                values,
+            }
+        }
+    }
+}
+
+/// Runs the probe, if the page has one (see [`crate::search`]); a page without one is a walk.
+async fn run_probe<C: GenericClient>(
+    c: &C,
+    probe: Option<&Step>,
+    limit: u32,
+) -> StoreResult<Probed> {
+    let Some(probe) = probe else {
+        return Ok(Probed::Walk { until: i64::MAX });
+    };
+    let seqs = query(c, &probe.sql, &probe.params())
+        .await?
+        .iter()
+        .map(|row| get(row, 0))
+        .collect::<StoreResult<Vec<i64>>>()?;
+    Ok(page_from_probe(seqs, limit))
+}
+
+/// PostgreSQL's plan of a statement with its parameters, one line per step.
+async fn plan_of<C: GenericClient>(c: &C, step: &Step) -> StoreResult<Vec<String>> {
+    let sql = format!("EXPLAIN (COSTS OFF) {}", step.sql);
+    query(c, &sql, &step.params())
+        .await?
+        .iter()
+        .map(|row| get(row, 0))
+        .collect()
 }
 
 /// Locks the partners a new customer relates to, in tenant-id order (so that two creations
@@ -145,13 +265,19 @@ async fn insert_customer<C: GenericClient>(
     .await?;
     let seq: i64 = get(&row, 0)?;
     let relate =
-        "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) \
-                  VALUES ($1, $2, $3, $4)";
+        "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access, \
+         company_name_fold, domain) VALUES ($1, $2, $3, $4, $5, $6)";
     let reseller = CustomerRole::Reseller.as_str();
-    execute(tx, relate, &[&new.partner_id, &seq, &reseller, &true]).await?;
+    let (name, domain) = (&name_fold, &new.domain);
+    execute(
+        tx,
+        relate,
+        &[&new.partner_id, &seq, &reseller, &true, name, domain],
+    )
+    .await?;
     if let Some(indirect) = &new.associated_partner_id {
         let role = CustomerRole::IndirectReseller.as_str();
-        execute(tx, relate, &[indirect, &seq, &role, &false]).await?;
+        execute(tx, relate, &[indirect, &seq, &role, &false, name, domain]).await?;
     }
     Ok(CustomerView {
         seq,
@@ -225,27 +351,39 @@ impl CustomerStore for PostgresStore {
         partner_id: &TenantId,
         page: &CustomerQuery,
     ) -> StoreResult<Vec<CustomerView>> {
-        let clause = filter_clause(page.filter.as_ref());
-        let sql = format!(
-            "SELECT {CUSTOMER_COLUMNS} FROM customer_partners r JOIN customers c ON c.seq = r.customer_seq \
-             WHERE r.partner_id = $1 AND r.customer_seq > $2 {clause} ORDER BY r.customer_seq LIMIT $3"
-        );
-        let after = page.after.unwrap_or(0);
-        let limit = i64::from(page.limit);
-        let value = page.filter.as_ref().map(CustomerFilter::value);
         self.timed(async {
             let client = self.conn().await?;
-            let found = match value {
-                None => query(&client, &sql, &[&partner_id, &after, &limit]).await?,
-                Some(v) => {
-                    let params: &Params<'_> = &[&partner_id, &after, &limit, &v];
-                    query(&client, &sql, params).await?
-                }
-            };
-            found
+            let probe = probe_step(partner_id, page);
+            let probed = run_probe(&client, probe.as_ref(), page.limit).await?;
+            let step = rows_step(partner_id, page, probed);
+            query(&client, &step.sql, &step.params())
+                .await?
                 .iter()
                 .filter_map(|row| rows::customer_view(row).transpose())
                 .collect()
+        })
+        .await
+    }
+
+    async fn explain_customers(
+        &self,
+        partner_id: &TenantId,
+        page: &CustomerQuery,
+    ) -> StoreResult<QueryPlan> {
+        self.timed(async {
+            let client = self.conn().await?;
+            let probe = probe_step(partner_id, page);
+            let probed = run_probe(&client, probe.as_ref(), page.limit).await?;
+            let probe = match &probe {
+                Some(probe) => plan_of(&client, probe).await?,
+                None => Vec::new(),
+            };
+            let path = match probed {
+                Probed::Page(_) => SearchPath::KeyIndex,
+                Probed::Walk { .. } => SearchPath::CreationOrder,
+            };
+            let page = plan_of(&client, &rows_step(partner_id, page, probed)).await?;
+            Ok(QueryPlan { path, probe, page })
         })
         .await
     }
@@ -359,8 +497,9 @@ impl CustomerStore for PostgresStore {
             let seq: i64 = get(&row, 0)?;
             let n = execute(
                 &client,
-                "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (partner_id, customer_seq) DO NOTHING",
+                "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access, \
+                 company_name_fold, domain) SELECT $1, seq, $3, $4, company_name_fold, domain \
+                 FROM customers WHERE seq = $2 ON CONFLICT (partner_id, customer_seq) DO NOTHING",
                 &[
                     &partner_id,
                     &seq,

@@ -36,6 +36,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../../migrations/postgres/0006_history_and_documents.sql"),
     ),
+    (
+        7,
+        include_str!("../../migrations/postgres/0007_search_keys.sql"),
+    ),
 ];
 
 /// Applies the migrations the database lacks; creates `schema` first when one is named (it

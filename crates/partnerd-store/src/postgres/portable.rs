@@ -122,9 +122,16 @@ impl PortableStore for PostgresStore {
                 for r in &customer.relations {
                     execute(
                         &tx,
-                        "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) \
-                         VALUES ($1, $2, $3, $4)",
-                        &[&r.partner_id, &seq, &r.role, &r.delegated_access],
+                        "INSERT INTO customer_partners (partner_id, customer_seq, role, \
+                         delegated_access, company_name_fold, domain) VALUES ($1, $2, $3, $4, $5, $6)",
+                        &[
+                            &r.partner_id,
+                            &seq,
+                            &r.role,
+                            &r.delegated_access,
+                            &name_fold,
+                            &customer.domain,
+                        ],
                     )
                     .await?;
                 }

@@ -14,6 +14,9 @@ use crate::error::{StoreError, StoreResult};
 use crate::ids::*;
 use crate::lifecycle::{check_no_active, RecordKind};
 use crate::model::*;
+use crate::search::{
+    page_from_probe, probe_cap, PrefixRange, Probed, QueryPlan, SearchKey, SearchPath,
+};
 use crate::CustomerStore;
 
 /// Looks a customer up for a partner on any connection (reader or inside a write transaction).
@@ -82,23 +85,117 @@ fn read_billing(c: &Connection, customer_id: &CustomerId) -> StoreResult<Option<
     .transpose()
 }
 
-/// The WHERE clause of each filter; `?2` is the cursor, `?3` the limit, `?4` the filter value.
+/// The WHERE clause of each filter; `?5` is the filter value.
+/// Prefixes are tested on the relationship's own copy of the keys, so that the walk in
+/// creation order reads no customer row that does not match.
 fn filter_clause(filter: Option<&CustomerFilter>) -> &'static str {
     match filter {
         None => "",
         Some(CustomerFilter::CompanyNamePrefix(_)) => {
-            "AND substr(c.company_name_fold, 1, length(?4)) = ?4"
+            "AND substr(r.company_name_fold, 1, length(?5)) = ?5"
         }
-        Some(CustomerFilter::DomainPrefix(_)) => "AND substr(c.domain, 1, length(?4)) = ?4",
+        Some(CustomerFilter::DomainPrefix(_)) => "AND substr(r.domain, 1, length(?5)) = ?5",
         Some(CustomerFilter::IndirectReseller(_)) => {
-            "AND EXISTS (SELECT 1 FROM customer_partners o WHERE o.partner_id = ?4 \
+            "AND EXISTS (SELECT 1 FROM customer_partners o WHERE o.partner_id = ?5 \
              AND o.customer_seq = r.customer_seq AND o.role = 'indirect_reseller')"
         }
         Some(CustomerFilter::IndirectProvider(_)) => {
             "AND r.role = 'indirect_reseller' AND EXISTS (SELECT 1 FROM customer_partners o \
-             WHERE o.partner_id = ?4 AND o.customer_seq = r.customer_seq AND o.role = 'reseller')"
+             WHERE o.partner_id = ?5 AND o.customer_seq = r.customer_seq AND o.role = 'reseller')"
         }
     }
+}
+
+/// A page in creation order: the partner's customers after the cursor `?2` up to `?3`,
+/// filtered, at most `?4`.
+fn walk_sql(filter: Option<&CustomerFilter>) -> String {
+    let clause = filter_clause(filter);
+    format!(
+        "SELECT {CUSTOMER_COLUMNS} FROM customer_partners r JOIN customers c ON c.seq = r.customer_seq \
+         WHERE r.partner_id = ?1 AND r.customer_seq > ?2 AND r.customer_seq <= ?3 {clause} \
+         ORDER BY r.customer_seq LIMIT ?4"
+    )
+}
+
+/// The key-index probe: matches of `?2 <= key < ?3` after the cursor `?4`, at most `?5`.
+fn probe_sql(key: SearchKey) -> String {
+    let (index, column) = (key.index(), key.column());
+    format!(
+        "SELECT customer_seq FROM customer_partners INDEXED BY {index} \
+         WHERE partner_id = ?1 AND {column} >= ?2 AND {column} < ?3 AND customer_seq > ?4 LIMIT ?5"
+    )
+}
+
+/// One customer of a page the probe found.
+fn by_seq_sql() -> String {
+    format!(
+        "SELECT {CUSTOMER_COLUMNS} FROM customer_partners r JOIN customers c ON c.seq = r.customer_seq \
+         WHERE r.partner_id = ?1 AND r.customer_seq = ?2"
+    )
+}
+
+/// Reads the key index for a page whose filter is a bounded prefix (see [`crate::search`]);
+/// any other page is a walk in creation order.
+fn probe(c: &Connection, partner_id: &TenantId, query: &CustomerQuery) -> StoreResult<Probed> {
+    let Some(range) = query.filter.as_ref().and_then(PrefixRange::of) else {
+        return Ok(Probed::Walk { until: i64::MAX });
+    };
+    let most = probe_cap(query.limit) as i64 + 1;
+    let after = query.after.unwrap_or(0);
+    let seqs: Vec<i64> = c
+        .prepare_cached(&probe_sql(range.key))
+        .and_then(|mut s| {
+            s.query_map(
+                params![partner_id, range.from, range.below, after, most],
+                |r| r.get(0),
+            )?
+            .collect()
+        })
+        .map_err(map_err)?;
+    Ok(page_from_probe(seqs, query.limit))
+}
+
+/// The page's rows, by the probe's seqs or by the walk in creation order.
+fn page_rows(
+    c: &Connection,
+    partner_id: &TenantId,
+    query: &CustomerQuery,
+    probed: Probed,
+) -> StoreResult<Vec<rows::CustomerRow>> {
+    let rows = match probed {
+        Probed::Page(seqs) => c.prepare_cached(&by_seq_sql()).and_then(|mut s| {
+            seqs.iter()
+                .map(|seq| s.query_row(params![partner_id, seq], rows::customer_row))
+                .collect()
+        }),
+        Probed::Walk { until } => {
+            let after = query.after.unwrap_or(0);
+            c.prepare_cached(&walk_sql(query.filter.as_ref()))
+                .and_then(|mut s| {
+                    let fixed = params![partner_id, after, until, query.limit];
+                    match query.filter.as_ref().map(CustomerFilter::value) {
+                        None => s.query_map(fixed, rows::customer_row),
+                        Some(v) => s.query_map(
+                            params![partner_id, after, until, query.limit, v],
+                            rows::customer_row,
+                        ),
+                    }?
+                    .collect()
+                })
+        }
+    };
+    rows.map_err(map_err)
+}
+
+/// SQLite's plan of a statement, one line per step.
+fn plan_of(c: &Connection, sql: &str) -> StoreResult<Vec<String>> {
+    let mut s = c
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .map_err(map_err)?;
+    let nulls = vec![rusqlite::types::Null; s.parameter_count()];
+    s.query_map(rusqlite::params_from_iter(nulls), |r| r.get(3))
+        .and_then(|rows| rows.collect())
+        .map_err(map_err)
 }
 
 #[async_trait]
@@ -148,14 +245,17 @@ impl CustomerStore for SqliteStore {
             .map_err(map_err)?;
             let seq = tx.last_insert_rowid();
             let mut relate = tx
-                .prepare_cached("INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) VALUES (?1, ?2, ?3, ?4)")
+                .prepare_cached(
+                    "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access, company_name_fold, domain) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
                 .map_err(map_err)?;
             relate
-                .execute(params![new.partner_id, seq, CustomerRole::Reseller.as_str(), true])
+                .execute(params![new.partner_id, seq, CustomerRole::Reseller.as_str(), true, name_fold, new.domain])
                 .map_err(map_err)?;
             if let Some(reseller) = &new.associated_partner_id {
                 relate
-                    .execute(params![reseller, seq, CustomerRole::IndirectReseller.as_str(), false])
+                    .execute(params![reseller, seq, CustomerRole::IndirectReseller.as_str(), false, name_fold, new.domain])
                     .map_err(map_err)?;
             }
             let view = CustomerView {
@@ -215,29 +315,37 @@ impl CustomerStore for SqliteStore {
         partner_id: &TenantId,
         query: &CustomerQuery,
     ) -> StoreResult<Vec<CustomerView>> {
-        let clause = filter_clause(query.filter.as_ref());
-        let sql = format!(
-            "SELECT {CUSTOMER_COLUMNS} FROM customer_partners r JOIN customers c ON c.seq = r.customer_seq \
-             WHERE r.partner_id = ?1 AND r.customer_seq > ?2 {clause} ORDER BY r.customer_seq LIMIT ?3"
-        );
-        let after = query.after.unwrap_or(0);
         self.read(|c| {
-            let mut s = c.prepare_cached(&sql).map_err(map_err)?;
-            let raw: Vec<rows::CustomerRow> =
-                match query.filter.as_ref().map(CustomerFilter::value) {
-                    None => {
-                        s.query_map(params![partner_id, after, query.limit], rows::customer_row)
-                    }
-                    Some(v) => s.query_map(
-                        params![partner_id, after, query.limit, v],
-                        rows::customer_row,
-                    ),
-                }
-                .and_then(|rows| rows.collect())
-                .map_err(map_err)?;
-            raw.into_iter()
+            let probed = probe(c, partner_id, query)?;
+            page_rows(c, partner_id, query, probed)?
+                .into_iter()
                 .filter_map(|row| row.into_view().transpose())
                 .collect()
+        })
+    }
+
+    async fn explain_customers(
+        &self,
+        partner_id: &TenantId,
+        query: &CustomerQuery,
+    ) -> StoreResult<QueryPlan> {
+        self.read(|c| {
+            let probe_plan = match query.filter.as_ref().and_then(PrefixRange::of) {
+                Some(range) => plan_of(c, &probe_sql(range.key))?,
+                None => Vec::new(),
+            };
+            let (path, page) = match probe(c, partner_id, query)? {
+                Probed::Page(_) => (SearchPath::KeyIndex, plan_of(c, &by_seq_sql())?),
+                Probed::Walk { .. } => (
+                    SearchPath::CreationOrder,
+                    plan_of(c, &walk_sql(query.filter.as_ref()))?,
+                ),
+            };
+            Ok(QueryPlan {
+                path,
+                probe: probe_plan,
+                page,
+            })
         })
     }
 
@@ -355,8 +463,9 @@ impl CustomerStore for SqliteStore {
                 let seq = seq.ok_or(StoreError::CustomerNotFound)?;
                 let n = tx
                     .execute(
-                        "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) \
-                         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (partner_id, customer_seq) DO NOTHING",
+                        "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access, company_name_fold, domain) \
+                         SELECT ?1, seq, ?3, ?4, company_name_fold, domain FROM customers WHERE seq = ?2 \
+                         ON CONFLICT (partner_id, customer_seq) DO NOTHING",
                         params![partner_id, seq, role.as_str(), role == CustomerRole::Reseller],
                     )
                     .map_err(map_err)?;

@@ -153,7 +153,8 @@ impl PortableStore for SqliteStore {
                 .map_err(map_err)?;
             let mut relation = tx
                 .prepare_cached(
-                    "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO customer_partners (partner_id, customer_seq, role, delegated_access, company_name_fold, domain) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .map_err(map_err)?;
             for (name_fold, domains, company, billing, c) in &rows {
@@ -174,7 +175,14 @@ impl PortableStore for SqliteStore {
                 let seq = tx.last_insert_rowid();
                 for r in &c.relations {
                     relation
-                        .execute(params![r.partner_id, seq, r.role, r.delegated_access])
+                        .execute(params![
+                            r.partner_id,
+                            seq,
+                            r.role,
+                            r.delegated_access,
+                            name_fold,
+                            c.domain
+                        ])
                         .map_err(map_err)?;
                 }
             }

@@ -69,6 +69,7 @@ macro_rules! backend_suite {
                     list_customers_pages_oldest_first,
                     list_customers_filters_by_prefix,
                     keyset_scan_survives_changes_between_pages,
+                    prefix_searches_read_an_index_whatever_they_match,
                     remove_relationship,
                     delete_customer,
                     update_billing_profile_compare_and_swap,

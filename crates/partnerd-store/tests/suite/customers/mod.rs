@@ -1,7 +1,7 @@
 //! [`CustomerStore`]: customers and each partner's relationship to them. Creation (unique
 //! domains, the sandbox cap, indirect resellers), lookups from each partner's side, removing
 //! relationships, deleting, resetting a partner, and creations racing on several nodes; lists
-//! and their paging are in [`paging`], the billing profile and its compare-and-swap in
+//! and their paging are in [`paging`], prefix searches at scale in [`search`], the billing profile and its compare-and-swap in
 //! [`billing`]. Their cases are re-exported here, where `backend_suite!` looks for them.
 
 use std::sync::Arc;
@@ -12,9 +12,11 @@ use crate::{add_partner, create, new_customer, related};
 
 mod billing;
 mod paging;
+mod search;
 
 pub(crate) use billing::*;
 pub(crate) use paging::*;
+pub(crate) use search::*;
 
 async fn assert_unrelated(store: &DynStore, partner: &TenantId, customer: &CustomerId) {
     let lookup = store
