@@ -6,7 +6,10 @@
 //! The count of records goes to standard error on export, keeping standard output the data
 //! alone.
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
+
+use tokio::sync::mpsc;
 
 use partnerd_store::ExportRecord;
 
@@ -37,31 +40,67 @@ pub async fn export(db: &Database, output: Option<PathBuf>) -> Result<(), CliErr
 }
 
 /// Loads the records of `input` (or standard input) into the empty store at `db`.
+///
+/// A thread reads and parses the lines while the store loads the records already parsed, so
+/// that the two overlap; the first bad line stops the import (see
+/// [`partnerd_store::portable::import_stream`] for what stays loaded then).
 pub async fn import(db: &Database, input: Option<PathBuf>) -> Result<(), CliError> {
-    let text = match input {
-        Some(path) => match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(source) => return Err(CliError::Read { path, source }),
+    let reader: Box<dyn BufRead + Send> = match &input {
+        Some(path) => match std::fs::File::open(path) {
+            Ok(file) => Box::new(BufReader::with_capacity(1 << 20, file)),
+            Err(source) => {
+                return Err(CliError::Read {
+                    path: path.clone(),
+                    source,
+                })
+            }
         },
-        None => std::io::read_to_string(std::io::stdin())?,
+        None => Box::new(BufReader::with_capacity(1 << 20, std::io::stdin())),
     };
-    let records = parse(&text)?;
     let store = db.open().await?;
-    let n = partnerd_store::portable::import(store.as_ref(), records).await?;
+    let (sender, receiver) = mpsc::channel(PARSED_AHEAD);
+    let parser = std::thread::spawn(move || parse(reader, input, &sender));
+    let imported = partnerd_store::portable::import_stream(
+        store.as_ref(),
+        receiver,
+        partnerd_store::portable::IMPORT_BATCH,
+    )
+    .await;
+    // The parser stops by itself once the receiver is gone.
+    let _ = parser.join();
+    let n = imported?;
     println!("imported {n} records into {}", db.shown());
     Ok(())
 }
 
-/// The records of an export, blank lines skipped; the first bad line is named by its number.
-fn parse(text: &str) -> Result<Vec<ExportRecord>, CliError> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|source| CliError::Record {
+/// How many parsed records may wait for the store: two of its batches.
+const PARSED_AHEAD: usize = 2 * partnerd_store::portable::IMPORT_BATCH;
+
+/// Sends the records of an export, blank lines skipped, until the end, the first bad line
+/// (named by its number) or the import stopping.
+fn parse(
+    reader: Box<dyn BufRead + Send>,
+    path: Option<PathBuf>,
+    sender: &mpsc::Sender<Result<ExportRecord, CliError>>,
+) {
+    for (i, line) in reader.lines().enumerate() {
+        let record = match line {
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => serde_json::from_str(&line).map_err(|source| CliError::Record {
                 line: i + 1,
                 source,
-            })
-        })
-        .collect()
+            }),
+            Err(source) => Err(match &path {
+                Some(path) => CliError::Read {
+                    path: path.clone(),
+                    source,
+                },
+                None => CliError::Io(source),
+            }),
+        };
+        let failed = record.is_err();
+        if sender.blocking_send(record).is_err() || failed {
+            return;
+        }
+    }
 }

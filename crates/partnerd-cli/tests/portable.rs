@@ -170,3 +170,53 @@ async fn sqlite_to_postgres_to_sqlite_round_trips() {
     );
     assert_eq!(after, before);
 }
+
+#[tokio::test]
+async fn import_reads_standard_input_and_names_a_bad_line() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let source = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/source.db", source.path().display());
+    partnerd(&["partner", "create", "--database", &db, "--name", "Stdin"]);
+    let good = partnerd(&["export", "--database", &db]);
+    let import = |db: &str, text: String| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_partnerd"))
+            .args(["import", "--database", db])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let copy = format!("sqlite://{}/copy.db", dir.path().display());
+    let out = import(&copy, format!("\n{good}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        records(&partnerd(&["export", "--database", &copy])),
+        records(&good)
+    );
+
+    let broken = format!("sqlite://{}/broken.db", dir.path().display());
+    let lines = good.lines().count();
+    let out = import(&broken, format!("{good}{{\"record\": \"customer\"\n"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!("line {}", lines + 1)),
+        "the bad line is named: {stderr}"
+    );
+}

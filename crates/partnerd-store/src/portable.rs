@@ -9,6 +9,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use tokio::sync::mpsc;
 
 use crate::error::{StoreError, StoreResult};
 use crate::lifecycle::RecordKind;
@@ -79,15 +80,38 @@ pub async fn export(store: &dyn Store) -> StoreResult<Vec<ExportRecord>> {
 
 /// Loads records into an empty store; partners' apps and users must follow their partner.
 pub async fn import(store: &dyn Store, records: Vec<ExportRecord>) -> StoreResult<usize> {
+    let (sender, receiver) = mpsc::channel(records.len().max(1));
+    for record in records {
+        // The channel holds every record, so this never waits.
+        let _ = sender.try_send(Ok(record));
+    }
+    drop(sender);
+    import_stream(store, receiver, IMPORT_BATCH).await
+}
+
+/// Loads records into an empty store as they arrive, so that reading and parsing the next
+/// records overlaps with storing the last ones; the first `Err` received stops the import.
+///
+/// An import is not one transaction: customers go in transactions of `batch` ([`IMPORT_BATCH`]
+/// unless a test wants smaller ones), and what was loaded before a failure stays. The store is then no longer empty, so a second attempt
+/// needs a fresh one.
+pub async fn import_stream<E: From<StoreError>>(
+    store: &dyn Store,
+    mut records: mpsc::Receiver<Result<ExportRecord, E>>,
+    batch: usize,
+) -> Result<usize, E> {
     if store.partner_count().await? > 0 || !store.export_customers().await?.is_empty() {
         return Err(StoreError::Config(
             "import needs an empty store: this one already holds partners or customers".to_owned(),
-        ));
+        )
+        .into());
     }
-    let count = records.len();
+    let mut count = 0;
     let mut pending: Option<NewPartner> = None;
-    let mut rest = Vec::new();
-    for record in records {
+    let mut customers = Vec::new();
+    while let Some(record) = records.recv().await {
+        let record = record?;
+        count += 1;
         match record {
             ExportRecord::Partner(partner) => {
                 if let Some(p) = pending.take() {
@@ -99,72 +123,87 @@ pub async fn import(store: &dyn Store, records: Vec<ExportRecord>) -> StoreResul
                     users: Vec::new(),
                     validation_codes: Vec::new(),
                 });
+                continue;
             }
-            ExportRecord::App(app) => match pending.as_mut() {
-                Some(p) if p.partner.tenant_id == app.tenant_id => p.apps.push(app),
-                _ => {
-                    return Err(StoreError::Config(format!(
-                        "app {} comes before its partner",
-                        app.client_id
-                    )))
+            ExportRecord::App(app) => {
+                match pending.as_mut() {
+                    Some(p) if p.partner.tenant_id == app.tenant_id => p.apps.push(app),
+                    _ => {
+                        return Err(StoreError::Config(format!(
+                            "app {} comes before its partner",
+                            app.client_id
+                        ))
+                        .into())
+                    }
                 }
-            },
-            ExportRecord::User(user) => match pending.as_mut() {
-                Some(p) if p.partner.tenant_id == user.tenant_id => p.users.push(user),
-                _ => {
-                    return Err(StoreError::Config(format!(
-                        "user {} comes before its partner",
-                        user.upn
-                    )))
+                continue;
+            }
+            ExportRecord::User(user) => {
+                match pending.as_mut() {
+                    Some(p) if p.partner.tenant_id == user.tenant_id => p.users.push(user),
+                    _ => {
+                        return Err(StoreError::Config(format!(
+                            "user {} comes before its partner",
+                            user.upn
+                        ))
+                        .into())
+                    }
                 }
-            },
-            other => rest.push(other),
+                continue;
+            }
+            _ => {}
         }
-    }
-    if let Some(p) = pending.take() {
-        store.create_partner(p).await?;
-    }
-    let mut customers = Vec::new();
-    for record in rest {
+        // Anything else may refer to the partner read last: it is stored first.
+        if let Some(p) = pending.take() {
+            store.create_partner(p).await?;
+        }
         if let ExportRecord::Customer(customer) = record {
             customers.push(*customer);
-            if customers.len() >= IMPORT_BATCH {
+            if customers.len() >= batch {
                 import_batch(store, std::mem::take(&mut customers)).await?;
             }
             continue;
         }
         // Customers keep their order relative to everything else.
         import_batch(store, std::mem::take(&mut customers)).await?;
-        match record {
-            ExportRecord::Link {
-                provider_id,
-                reseller_id,
-            } => store.link_partners(&provider_id, &reseller_id).await?,
-            ExportRecord::Key(key) => store.add_signing_key(key).await?,
-            ExportRecord::Secret { name, value } => {
-                let bytes = STANDARD
-                    .decode(value)
-                    .map_err(|e| StoreError::Config(format!("secret {name} is not base64: {e}")))?;
-                store.secret(&name, &bytes).await?;
-            }
-            ExportRecord::Document { kind, key, body } => {
-                store.put_document(&kind, &key, body).await?
-            }
-            ExportRecord::ValidationCode { partner_id, code } => {
-                store.put_validation_code(&partner_id, code).await?
-            }
-            ExportRecord::Partner(_)
-            | ExportRecord::App(_)
-            | ExportRecord::User(_)
-            | ExportRecord::Customer(_) => {}
-        }
+        import_other(store, record).await?;
+    }
+    if let Some(p) = pending.take() {
+        store.create_partner(p).await?;
     }
     import_batch(store, customers).await?;
     Ok(count)
 }
 
-/// Customers loaded per transaction by [`import`].
-const IMPORT_BATCH: usize = 1000;
+/// Stores one record that is neither a partner (with its apps and users) nor a customer.
+async fn import_other(store: &dyn Store, record: ExportRecord) -> StoreResult<()> {
+    match record {
+        ExportRecord::Link {
+            provider_id,
+            reseller_id,
+        } => store.link_partners(&provider_id, &reseller_id).await?,
+        ExportRecord::Key(key) => store.add_signing_key(key).await?,
+        ExportRecord::Secret { name, value } => {
+            let bytes = STANDARD
+                .decode(value)
+                .map_err(|e| StoreError::Config(format!("secret {name} is not base64: {e}")))?;
+            store.secret(&name, &bytes).await?;
+        }
+        ExportRecord::Document { kind, key, body } => store.put_document(&kind, &key, body).await?,
+        ExportRecord::ValidationCode { partner_id, code } => {
+            store.put_validation_code(&partner_id, code).await?
+        }
+        ExportRecord::Partner(_)
+        | ExportRecord::App(_)
+        | ExportRecord::User(_)
+        | ExportRecord::Customer(_) => {}
+    }
+    Ok(())
+}
+
+/// Customers loaded per transaction by an import: large enough that each index page a
+/// transaction touches is written once for many customers (see BENCHMARKS.md).
+pub const IMPORT_BATCH: usize = 10_000;
 
 /// Loads customers in one transaction, then the documents and domains they gathered.
 async fn import_batch(

@@ -3,7 +3,7 @@
 //! each backend must give back, after an export and an import into a fresh store of its own
 //! kind, exactly the records it exported, and answer for them as the original did.
 
-use partnerd_store::portable::{export, import};
+use partnerd_store::portable::{export, import, import_stream};
 use partnerd_store::*;
 
 use crate::{add_partner, create, new_customer, related};
@@ -88,7 +88,7 @@ pub(crate) async fn export_and_import_give_back_everything(store: DynStore, empt
         .put_document("service_incident", "EX1", serde_json::json!({"id": "EX1"}))
         .await
         .unwrap();
-    // Enough customers that the import loads them in more than one batch, in order.
+    // Enough customers that the import loads them in several batches (of 100 here), in order.
     for n in 0..1_001 {
         create(
             &store,
@@ -98,8 +98,13 @@ pub(crate) async fn export_and_import_give_back_everything(store: DynStore, empt
     }
 
     let records = export(store.as_ref()).await.unwrap();
+    let (sender, receiver) = tokio::sync::mpsc::channel(records.len());
+    for record in records.clone() {
+        sender.try_send(Ok::<_, StoreError>(record)).unwrap();
+    }
+    drop(sender);
     assert_eq!(
-        import(empty.as_ref(), records.clone()).await.unwrap(),
+        import_stream(empty.as_ref(), receiver, 100).await.unwrap(),
         records.len()
     );
     assert_eq!(
