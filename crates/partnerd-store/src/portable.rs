@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::error::{StoreError, StoreResult};
 use crate::lifecycle::RecordKind;
-use crate::model::{ExportRecord, NewPartner};
+use crate::model::{ExportCustomer, ExportRecord, NewPartner};
 use crate::Store;
 
 /// Every record of a store, in an order [`import`] can load.
@@ -89,12 +89,13 @@ pub async fn import(store: &dyn Store, records: Vec<ExportRecord>) -> StoreResul
     import_stream(store, receiver, IMPORT_BATCH).await
 }
 
-/// Loads records into an empty store as they arrive, so that reading and parsing the next
-/// records overlaps with storing the last ones; the first `Err` received stops the import.
+/// Loads records into an empty store as they arrive; the first `Err` received stops the
+/// import. Customers go in transactions of `batch` ([`IMPORT_BATCH`] unless a test wants
+/// smaller ones), and while one is stored the next is received, so that the reading, parsing
+/// and encoding of the records overlap with the store's work.
 ///
-/// An import is not one transaction: customers go in transactions of `batch` ([`IMPORT_BATCH`]
-/// unless a test wants smaller ones), and what was loaded before a failure stays. The store is then no longer empty, so a second attempt
-/// needs a fresh one.
+/// An import is not one transaction: what was loaded before a failure stays. The store is then
+/// no longer empty, so a second attempt needs a fresh one.
 pub async fn import_stream<E: From<StoreError>>(
     store: &dyn Store,
     mut records: mpsc::Receiver<Result<ExportRecord, E>>,
@@ -108,71 +109,135 @@ pub async fn import_stream<E: From<StoreError>>(
     }
     let mut count = 0;
     let mut pending: Option<NewPartner> = None;
-    let mut customers = Vec::new();
-    while let Some(record) = records.recv().await {
-        let record = record?;
-        count += 1;
-        match record {
-            ExportRecord::Partner(partner) => {
-                if let Some(p) = pending.take() {
-                    store.create_partner(p).await?;
-                }
-                pending = Some(NewPartner {
-                    partner,
-                    apps: Vec::new(),
-                    users: Vec::new(),
-                    validation_codes: Vec::new(),
-                });
-                continue;
+    let mut storing: Option<Vec<ExportCustomer>> = None;
+    loop {
+        let run = match storing.take() {
+            Some(full) => {
+                let (run, stored) = tokio::join!(
+                    next_run(&mut records, batch, &mut count),
+                    import_batch(store, full)
+                );
+                stored?;
+                run?
             }
-            ExportRecord::App(app) => {
-                match pending.as_mut() {
-                    Some(p) if p.partner.tenant_id == app.tenant_id => p.apps.push(app),
-                    _ => {
-                        return Err(StoreError::Config(format!(
-                            "app {} comes before its partner",
-                            app.client_id
-                        ))
-                        .into())
-                    }
-                }
-                continue;
+            None => next_run(&mut records, batch, &mut count).await?,
+        };
+        // The partner read last comes before the customers that follow it.
+        if !run.customers.is_empty() {
+            if let Some(p) = pending.take() {
+                store.create_partner(p).await?;
             }
-            ExportRecord::User(user) => {
-                match pending.as_mut() {
-                    Some(p) if p.partner.tenant_id == user.tenant_id => p.users.push(user),
-                    _ => {
-                        return Err(StoreError::Config(format!(
-                            "user {} comes before its partner",
-                            user.upn
-                        ))
-                        .into())
-                    }
-                }
-                continue;
-            }
-            _ => {}
         }
-        // Anything else may refer to the partner read last: it is stored first.
-        if let Some(p) = pending.take() {
-            store.create_partner(p).await?;
-        }
-        if let ExportRecord::Customer(customer) = record {
-            customers.push(*customer);
-            if customers.len() >= batch {
-                import_batch(store, std::mem::take(&mut customers)).await?;
+        match run.then {
+            Then::Full => storing = Some(run.customers),
+            Then::Record(record) => {
+                // Customers keep their order relative to everything else.
+                import_batch(store, run.customers).await?;
+                import_record(store, &mut pending, *record).await?;
             }
-            continue;
+            Then::End => {
+                import_batch(store, run.customers).await?;
+                break;
+            }
         }
-        // Customers keep their order relative to everything else.
-        import_batch(store, std::mem::take(&mut customers)).await?;
-        import_other(store, record).await?;
     }
     if let Some(p) = pending.take() {
         store.create_partner(p).await?;
     }
-    import_batch(store, customers).await?;
     Ok(count)
+}
+
+/// A run of consecutive customers, and what ended it.
+struct Run {
+    customers: Vec<ExportCustomer>,
+    then: Then,
+}
+
+enum Then {
+    /// The run holds a whole batch; more may follow.
+    Full,
+    /// A record that is not a customer.
+    Record(Box<ExportRecord>),
+    /// The records ran out.
+    End,
+}
+
+/// Receives customers until a batch is full, another kind of record comes, or the end.
+async fn next_run<E>(
+    records: &mut mpsc::Receiver<Result<ExportRecord, E>>,
+    batch: usize,
+    count: &mut usize,
+) -> Result<Run, E> {
+    let mut customers = Vec::new();
+    while customers.len() < batch {
+        let Some(record) = records.recv().await else {
+            return Ok(Run {
+                customers,
+                then: Then::End,
+            });
+        };
+        *count += 1;
+        match record? {
+            ExportRecord::Customer(customer) => customers.push(*customer),
+            other => {
+                return Ok(Run {
+                    customers,
+                    then: Then::Record(Box::new(other)),
+                })
+            }
+        }
+    }
+    Ok(Run {
+        customers,
+        then: Then::Full,
+    })
+}
+
+/// Stores one record that is not a customer. A partner waits in `pending` for its apps and
+/// users, which must follow it, and is stored when anything else comes.
+async fn import_record(
+    store: &dyn Store,
+    pending: &mut Option<NewPartner>,
+    record: ExportRecord,
+) -> StoreResult<()> {
+    match record {
+        ExportRecord::Partner(partner) => {
+            if let Some(p) = pending.take() {
+                store.create_partner(p).await?;
+            }
+            *pending = Some(NewPartner {
+                partner,
+                apps: Vec::new(),
+                users: Vec::new(),
+                validation_codes: Vec::new(),
+            });
+        }
+        ExportRecord::App(app) => match pending.as_mut() {
+            Some(p) if p.partner.tenant_id == app.tenant_id => p.apps.push(app),
+            _ => {
+                return Err(StoreError::Config(format!(
+                    "app {} comes before its partner",
+                    app.client_id
+                )))
+            }
+        },
+        ExportRecord::User(user) => match pending.as_mut() {
+            Some(p) if p.partner.tenant_id == user.tenant_id => p.users.push(user),
+            _ => {
+                return Err(StoreError::Config(format!(
+                    "user {} comes before its partner",
+                    user.upn
+                )))
+            }
+        },
+        other => {
+            if let Some(p) = pending.take() {
+                store.create_partner(p).await?;
+            }
+            import_other(store, other).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Stores one record that is neither a partner (with its apps and users) nor a customer.
@@ -206,10 +271,7 @@ async fn import_other(store: &dyn Store, record: ExportRecord) -> StoreResult<()
 pub const IMPORT_BATCH: usize = 10_000;
 
 /// Loads customers in one transaction, then the documents and domains they gathered.
-async fn import_batch(
-    store: &dyn Store,
-    mut customers: Vec<crate::model::ExportCustomer>,
-) -> StoreResult<()> {
+async fn import_batch(store: &dyn Store, mut customers: Vec<ExportCustomer>) -> StoreResult<()> {
     if customers.is_empty() {
         return Ok(());
     }
