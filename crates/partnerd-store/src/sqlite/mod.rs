@@ -62,9 +62,10 @@ impl SqliteStore {
         create_private(&path)?;
         let mut writer = connect(&path)?;
         migrate::run(&mut writer)?;
+        let writer = Writer::start(writer, connect(&path)?)?;
         Ok(Self {
             path,
-            writer: Writer::start(writer)?,
+            writer,
             readers: Mutex::new(Vec::new()),
             billing: cache::BillingCache::default(),
             observer: std::sync::OnceLock::new(),

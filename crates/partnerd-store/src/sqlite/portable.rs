@@ -145,6 +145,12 @@ impl PortableStore for SqliteStore {
             })
             .collect::<StoreResult<Vec<_>>>()?;
         self.write(move |tx| {
+            // A bulk load's transactions touch many index pages: a page cache of 256 MiB
+            // (SQLite's default is 2 MiB) keeps them until the commit instead of spilling them
+            // to the WAL one by one, about twice as fast. Serving keeps the default, because
+            // SQLite scans the whole cache at the end of every write transaction.
+            tx.execute_batch("PRAGMA cache_size = -262144")
+                .map_err(map_err)?;
             let mut customer = tx
                 .prepare_cached(
                     "INSERT INTO customers (id, commerce_id, domain, company_name_fold, custom_domains, company, billing, etag, admin_password_hash, associated_partner_id) \
