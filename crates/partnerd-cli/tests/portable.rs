@@ -205,6 +205,13 @@ async fn import_reads_standard_input_and_names_a_bad_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The command emptied the log before it exited, so the next start reads none back.
+    let log = dir.path().join("copy.db-wal");
+    assert!(
+        std::fs::metadata(&log).map_or(true, |m| m.len() == 0),
+        "{} is empty or gone",
+        log.display()
+    );
     assert_eq!(
         records(&partnerd(&["export", "--database", &copy])),
         records(&good)

@@ -79,8 +79,21 @@ where
 /// The handle the store keeps; dropping it stops the thread after the queued jobs, and the
 /// background checkpoints.
 pub(super) struct Writer {
-    jobs: Sender<Box<dyn Job>>,
+    jobs: Option<Sender<Box<dyn Job>>>,
     _backfill: Sender<()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Writer {
+    /// Waits for the queued jobs and the last checkpoint, which empties the log: a process
+    /// that exits right after (the CLI's commands) leaves no log for the next start to read
+    /// back (a 100 MB log after an import made the next start take 380 ms instead of 20).
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Writer {
@@ -107,13 +120,14 @@ impl Writer {
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;")
             .map_err(map_err)?;
         let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("partnerd-sqlite-writer".into())
             .spawn(move || run(conn, queue, &checkpointing))
             .map_err(|e| StoreError::Internal(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
-            jobs,
+            jobs: Some(jobs),
             _backfill: stop,
+            thread: Some(thread),
         })
     }
 
@@ -130,6 +144,8 @@ impl Writer {
             reply,
         });
         self.jobs
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("the writer thread has stopped".to_owned()))?
             .send(job)
             .map_err(|_| StoreError::Unavailable("the writer thread has stopped".to_owned()))?;
         rx.await
@@ -212,8 +228,8 @@ fn checkpoint(conn: &Connection, checkpointing: &Mutex<()>, last: &mut Instant) 
     *last = Instant::now();
 }
 
-/// The last checkpoint, waiting for a background pass if one runs.
+/// The last checkpoint, waiting for a background pass if one runs, and emptying the log.
 fn final_checkpoint(conn: &Connection, checkpointing: &Mutex<()>) {
     let _only = checkpointing.lock().unwrap_or_else(PoisonError::into_inner);
-    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
 }
