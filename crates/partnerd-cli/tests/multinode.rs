@@ -342,3 +342,56 @@ async fn one_request_id_sent_to_all_nodes_at_once_writes_once() {
         .unwrap();
     assert_eq!(page["totalCount"], 1);
 }
+
+#[tokio::test]
+async fn a_write_on_one_node_is_read_at_once_on_the_others_amid_concurrent_reads() {
+    let Some((nodes, partner)) = cluster().await else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let token = token_from(&nodes[0], &partner).await;
+    let c: Value = http
+        .post(format!("{}/v1/customers", nodes[0].base))
+        .bearer_auth(&token)
+        .json(&customer_body("read-your-writes.onmicrosoft.com"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = format!(
+        "/v1/customers/{}/profiles/billing",
+        c["id"].as_str().unwrap()
+    );
+    let mut profile = c["billingProfile"].clone();
+    for round in 0..30 {
+        let (writer, reader) = (&nodes[round % 3], &nodes[(round + 1) % 3]);
+        profile["companyName"] = json!(format!("Round {round}"));
+        let written: Value = http
+            .put(format!("{}{path}", writer.base))
+            .bearer_auth(&token)
+            .header("If-Match", "*")
+            .json(&profile)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        // Other reads of the same profile arrive with the checked one, so that the node
+        // answers them together (billing reads share a statement on PostgreSQL).
+        let reads: Vec<_> = (0..16)
+            .map(|_| {
+                http.get(format!("{}{path}", reader.base))
+                    .bearer_auth(&token)
+                    .send()
+            })
+            .collect();
+        for read in futures_util::future::join_all(reads).await {
+            let read: Value = read.unwrap().json().await.unwrap();
+            assert_eq!(read["companyName"], json!(format!("Round {round}")));
+            assert_eq!(read["attributes"]["etag"], written["attributes"]["etag"]);
+        }
+    }
+}

@@ -15,7 +15,7 @@ pub(crate) fn invalid_url(what: impl std::fmt::Display) -> StoreError {
 }
 
 /// What can go wrong in a store, in domain terms.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum StoreError {
     /// The customer does not exist.
     #[error("customer not found")]

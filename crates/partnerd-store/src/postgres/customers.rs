@@ -328,20 +328,16 @@ impl CustomerStore for PostgresStore {
         partner_id: &TenantId,
         customer_id: &CustomerId,
     ) -> StoreResult<(BillingProfile, i64)> {
-        // No cache: other nodes write the same rows. One statement answers all three cases.
-        const SQL: &str = "SELECT c.billing, c.etag, EXISTS (SELECT 1 FROM customer_partners r \
-                           WHERE r.customer_seq = c.seq AND r.partner_id = $2) \
-                           FROM customers c WHERE c.id = $1";
+        // No cache: other nodes write the same rows. Concurrent reads share one statement
+        // (see billing_reads.rs).
         self.timed(async {
-            let client = self.conn().await?;
-            let Some(row) = query_opt(&client, SQL, &[&customer_id, &partner_id]).await? else {
+            let Some(stored) = self.billing_reads.read(customer_id).await? else {
                 return Err(StoreError::CustomerNotFound);
             };
-            if !get::<bool>(&row, 2)? {
+            if !stored.partners.contains(partner_id) {
                 return Err(StoreError::NoRelationship);
             }
-            let billing: &str = get(&row, 0)?;
-            Ok((rows::from_json("billing", billing)?, get(&row, 1)?))
+            Ok((rows::from_json("billing", &stored.billing)?, stored.etag))
         })
         .await
     }

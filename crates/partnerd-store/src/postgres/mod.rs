@@ -56,6 +56,7 @@
 //! serialization failures, PostgreSQL's counterparts of SQLite's "busy"; anything else is
 //! `Internal`.
 
+mod billing_reads;
 mod config;
 mod customers;
 mod exec;
@@ -83,6 +84,7 @@ use crate::error::{StoreError, StoreResult};
 /// A partnerd store in a PostgreSQL database, shared with any number of other nodes.
 pub struct PostgresStore {
     pool: Pool,
+    billing_reads: billing_reads::BillingReads,
     observer: OnceLock<crate::LatencyObserver>,
     clock: crate::SharedClock,
 }
@@ -140,6 +142,7 @@ impl PostgresStore {
         migrate::run(&mut client, settings.schema.as_deref()).await?;
         drop(client);
         Ok(Self {
+            billing_reads: billing_reads::BillingReads::start(pool.clone()),
             pool,
             observer: OnceLock::new(),
             clock,

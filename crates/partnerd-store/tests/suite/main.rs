@@ -75,6 +75,7 @@ macro_rules! backend_suite {
                     update_billing_profile_compare_and_swap,
                     concurrent_billing_updates_have_one_winner,
                     billing_reads_follow_every_write,
+                    concurrent_billing_reads_each_get_their_own,
                     reset_empties_one_partner,
                     an_existing_customer_can_be_related_to_another_partner,
                     concurrent_capped_creates_stop_at_the_cap,

@@ -236,3 +236,52 @@ pub(crate) async fn billing_reads_follow_every_write(store: DynStore) {
         StoreError::CustomerNotFound
     );
 }
+
+/// Many billing reads at once (which some backends answer together) each get their own
+/// customer's profile, or their own refusal.
+pub(crate) async fn concurrent_billing_reads_each_get_their_own(store: DynStore) {
+    let p = add_partner(&store, "contoso").await;
+    let q = add_partner(&store, "fabrikam").await;
+    let mut mine = Vec::new();
+    for i in 0..12 {
+        let name = format!("Concurrent {i}");
+        mine.push((
+            create(&store, new_customer(&p, &format!("c{i}.example"), &name)).await,
+            name,
+        ));
+    }
+    let theirs = create(&store, new_customer(&q, "theirs.example", "Theirs")).await;
+    let missing = CustomerId::parse("00000000-0000-4000-8000-ffffffffffff").unwrap();
+    let mut reads = Vec::new();
+    for round in 0..5 {
+        for (view, name) in &mine {
+            let (store, p, id, name) = (store.clone(), p.clone(), view.id.clone(), name.clone());
+            reads.push(tokio::spawn(async move {
+                let (billing, etag) = store.billing_profile(&p, &id).await.unwrap();
+                assert_eq!(
+                    billing.first_name.as_deref(),
+                    Some(name.as_str()),
+                    "round {round}"
+                );
+                assert_eq!(etag, 1);
+            }));
+        }
+        let (s, partner, id) = (store.clone(), p.clone(), theirs.id.clone());
+        reads.push(tokio::spawn(async move {
+            assert_err!(
+                s.billing_profile(&partner, &id).await,
+                StoreError::NoRelationship
+            );
+        }));
+        let (s, partner, id) = (store.clone(), p.clone(), missing.clone());
+        reads.push(tokio::spawn(async move {
+            assert_err!(
+                s.billing_profile(&partner, &id).await,
+                StoreError::CustomerNotFound
+            );
+        }));
+    }
+    for read in reads {
+        read.await.unwrap();
+    }
+}
