@@ -57,7 +57,7 @@ non2xx() { awk '/Non-2xx or 3xx responses:/ { print $NF }' "$1"; }
 run() { # name, connections, urls...
     local name=$1 conns=$2; shift 2
     local script=()
-    [[ $name == put* ]] && script=(-s "$BENCH_DIR/put.lua")
+    [[ $name == PUT* ]] && script=(-s "$BENCH_DIR/put.lua")
     local loads=()
     for url in "$@"; do wrk -t1 -c"$conns" -d"$WARMUP" -H "$AUTH" "${script[@]}" "$url" >/dev/null & loads+=($!); done
     wait "${loads[@]}"

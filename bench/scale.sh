@@ -62,19 +62,27 @@ echo "== serve"
 SERVER=$(python3 - "$PARTNERD" "$HOST:$PORT" "$DB" "$URL/_partnerd/ready" "$WORK/serve.log" <<'PY'
 import os, subprocess, sys, time, urllib.request
 partnerd, listen, db, ready, log = sys.argv[1:]
-started = time.monotonic()
-server = subprocess.Popen([partnerd, "serve", "--listen", listen, "--database", db],
-                          stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                          env={**os.environ, "RUST_LOG": "warn"})
-for _ in range(5000):
-    try:
-        with urllib.request.urlopen(ready, timeout=1) as r:
-            if r.status == 200:
-                break
-    except OSError:
-        time.sleep(0.001)
-took = (time.monotonic() - started) * 1000
-print(f"cold start to ready: {took:.0f} ms (launch, open, migrations check, listen)", file=sys.stderr)
+def start():
+    started = time.monotonic()
+    server = subprocess.Popen([partnerd, "serve", "--listen", listen, "--database", db],
+                              stdout=open(log, "a"), stderr=subprocess.STDOUT,
+                              env={**os.environ, "RUST_LOG": "warn"})
+    for _ in range(5000):
+        try:
+            with urllib.request.urlopen(ready, timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.001)
+    return server, (time.monotonic() - started) * 1000
+# The first start follows the import, while the kernel still writes the new file back; the
+# second is a process start on a database at rest.
+server, first = start()
+server.terminate()
+server.wait()
+server, second = start()
+print(f"cold start to ready: {first:.0f} ms right after the import, {second:.0f} ms after a restart "
+      "(launch, open, migrations check, listen)", file=sys.stderr)
 print(server.pid)
 PY
 )
