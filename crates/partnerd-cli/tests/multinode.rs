@@ -166,6 +166,19 @@ async fn token_from(node: &Node, partner: &Value) -> String {
     v["access_token"].as_str().expect("a token").to_owned()
 }
 
+/// Creates a customer through `node` and returns it as the node answered.
+async fn create_customer(http: &reqwest::Client, node: &Node, token: &str, domain: &str) -> Value {
+    http.post(format!("{}/v1/customers", node.base))
+        .bearer_auth(token)
+        .json(&customer_body(domain))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn tokens_and_continuation_tokens_work_on_every_node() {
     let Some((nodes, partner)) = cluster().await else {
@@ -230,16 +243,7 @@ async fn forty_eight_puts_with_one_etag_over_three_nodes_have_one_winner() {
     };
     let http = reqwest::Client::new();
     let token = token_from(&nodes[1], &partner).await;
-    let c: Value = http
-        .post(format!("{}/v1/customers", nodes[0].base))
-        .bearer_auth(&token)
-        .json(&customer_body("race.onmicrosoft.com"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c = create_customer(&http, &nodes[0], &token, "race.onmicrosoft.com").await;
     let id = c["id"].as_str().unwrap().to_owned();
     let profile = c["billingProfile"].clone();
     let etag = profile["attributes"]["etag"].as_str().unwrap().to_owned();
@@ -350,16 +354,7 @@ async fn a_write_on_one_node_is_read_at_once_on_the_others_amid_concurrent_reads
     };
     let http = reqwest::Client::new();
     let token = token_from(&nodes[0], &partner).await;
-    let c: Value = http
-        .post(format!("{}/v1/customers", nodes[0].base))
-        .bearer_auth(&token)
-        .json(&customer_body("read-your-writes.onmicrosoft.com"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c = create_customer(&http, &nodes[0], &token, "read-your-writes.onmicrosoft.com").await;
     let path = format!(
         "/v1/customers/{}/profiles/billing",
         c["id"].as_str().unwrap()
