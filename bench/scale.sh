@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scale harness (not a test): builds a store of SCALE_CUSTOMERS customers (default 1,000,000)
-# of one partner through partnerd's own bulk path (`partnerd import`, a thousand customers a
+# of one partner through partnerd's own bulk path (`partnerd import`, ten thousand customers a
 # transaction), then serves it and measures, with wrk and curl on loopback:
 #   the import rate; cold start (launch to the first 200 of /_partnerd/ready); the first list
 #   page (size 100 and 500) p99; a continuation page at depth SCALE_DEPTH (default 200,000)
