@@ -66,9 +66,14 @@ pub async fn import(db: &Database, input: Option<PathBuf>) -> Result<(), CliErro
         partnerd_store::portable::IMPORT_BATCH,
     )
     .await;
-    // The parser stops by itself once the receiver is gone.
-    let _ = parser.join();
+    // On failure the parser stops by itself at its next record (the receiver is gone), or
+    // with the process; on success it has sent everything, so it has ended or is ending.
     let n = imported?;
+    if parser.join().is_err() {
+        return Err(CliError::Io(std::io::Error::other(
+            "the reader of the import stopped unexpectedly; the store holds what came before",
+        )));
+    }
     println!("imported {n} records into {}", db.shown());
     Ok(())
 }

@@ -217,6 +217,23 @@ async fn import_reads_standard_input_and_names_a_bad_line() {
         records(&good)
     );
 
+    // An app away from its partner is refused with the order an import expects.
+    let (apps, rest): (Vec<&str>, Vec<&str>) =
+        good.lines().partition(|l| l.contains("\"record\":\"app\""));
+    assert_eq!(apps.len(), 1, "{good}");
+    let reordered = format!("{}\n{}\n", rest.join("\n"), apps[0]);
+    let out = import(
+        &format!("sqlite://{}/reordered.db", dir.path().display()),
+        reordered,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("does not directly follow its partner")
+            && stderr.contains("in the order `partnerd export` writes them"),
+        "{stderr}"
+    );
+
     let broken = format!("sqlite://{}/broken.db", dir.path().display());
     let lines = good.lines().count();
     let out = import(&broken, format!("{good}{{\"record\": \"customer\"\n"));

@@ -147,6 +147,11 @@ pub async fn import_stream<E: From<StoreError>>(
     Ok(count)
 }
 
+/// The order an import reads records in, as errors about it say.
+const EXPORT_ORDER: &str = "an import reads records in the order `partnerd export` writes them \
+     (each partner followed by its apps and users, then links, keys, secrets, documents and \
+     codes, then customers)";
+
 /// A run of consecutive customers, and what ended it.
 struct Run {
     customers: Vec<ExportCustomer>,
@@ -216,7 +221,7 @@ async fn import_record(
             Some(p) if p.partner.tenant_id == app.tenant_id => p.apps.push(app),
             _ => {
                 return Err(StoreError::Config(format!(
-                    "app {} comes before its partner",
+                    "app {} does not directly follow its partner: {EXPORT_ORDER}",
                     app.client_id
                 )))
             }
@@ -225,7 +230,7 @@ async fn import_record(
             Some(p) if p.partner.tenant_id == user.tenant_id => p.users.push(user),
             _ => {
                 return Err(StoreError::Config(format!(
-                    "user {} comes before its partner",
+                    "user {} does not directly follow its partner: {EXPORT_ORDER}",
                     user.upn
                 )))
             }

@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use deadpool_postgres::Pool;
 use tokio::sync::{mpsc, oneshot, Semaphore};
@@ -41,8 +42,13 @@ pub(super) struct StoredBilling {
 
 type Reply = oneshot::Sender<StoreResult<Option<Arc<StoredBilling>>>>;
 
+/// How long one statement may take before its reads are answered `Unavailable` (and the next
+/// statement may start): a stalled connection must not hold every read of the node.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The handle reads go through; dropping it ends the dispatcher.
 pub(super) struct BillingReads {
+    pool: Pool,
     queue: mpsc::UnboundedSender<(CustomerId, Reply)>,
 }
 
@@ -50,8 +56,8 @@ impl BillingReads {
     /// Starts the dispatcher on the current runtime.
     pub(super) fn start(pool: Pool) -> Self {
         let (queue, waiting) = mpsc::unbounded_channel();
-        tokio::spawn(dispatch(pool, waiting));
-        Self { queue }
+        tokio::spawn(dispatch(pool.clone(), waiting));
+        Self { pool, queue }
     }
 
     /// The stored billing of a customer, or `None` if there is no such customer.
@@ -60,11 +66,14 @@ impl BillingReads {
         customer: &CustomerId,
     ) -> StoreResult<Option<Arc<StoredBilling>>> {
         let (reply, answer) = oneshot::channel();
-        let stopped = || StoreError::Unavailable("the billing reader has stopped".to_owned());
-        self.queue
-            .send((customer.clone(), reply))
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        if self.queue.send((customer.clone(), reply)).is_ok() {
+            if let Ok(answered) = answer.await {
+                return answered;
+            }
+        }
+        // The dispatcher is gone with the runtime that started it: read alone.
+        let mut found = fetch(&self.pool, &[customer.as_str()]).await?;
+        Ok(found.remove(customer.as_str()))
     }
 }
 
@@ -88,7 +97,15 @@ async fn dispatch(pool: Pool, mut waiting: mpsc::UnboundedReceiver<(CustomerId, 
         let pool = pool.clone();
         tokio::spawn(async move {
             let ids: Vec<&str> = batch.iter().map(|(id, _)| id.as_str()).collect();
-            match fetch(&pool, &ids).await {
+            let fetched = tokio::time::timeout(STATEMENT_TIMEOUT, fetch(&pool, &ids))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(StoreError::Unavailable(format!(
+                        "the database did not answer within {} s",
+                        STATEMENT_TIMEOUT.as_secs()
+                    )))
+                });
+            match fetched {
                 Ok(found) => {
                     for (id, reply) in batch {
                         let _ = reply.send(Ok(found.get(id.as_str()).cloned()));

@@ -348,13 +348,30 @@ impl CustomerStore for PostgresStore {
         page: &CustomerQuery,
     ) -> StoreResult<Vec<CustomerView>> {
         self.timed(async {
-            let client = self.conn().await?;
-            let probe = probe_step(partner_id, page);
-            let probed = run_probe(&client, probe.as_ref(), page.limit).await?;
-            let step = rows_step(partner_id, page, probed);
-            query(&client, &step.sql, &step.params())
-                .await?
-                .iter()
+            let mut client = self.conn().await?;
+            let rows = match probe_step(partner_id, page) {
+                None => {
+                    let step = rows_step(partner_id, page, Probed::Walk { until: i64::MAX });
+                    query(&client, &step.sql, &step.params()).await?
+                }
+                Some(probe) => {
+                    // The probe and the page read one snapshot: a customer deleted between
+                    // them would otherwise cut the page short.
+                    let snapshot = client
+                        .build_transaction()
+                        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                        .read_only(true)
+                        .start()
+                        .await
+                        .map_err(super::map_err)?;
+                    let probed = run_probe(&snapshot, Some(&probe), page.limit).await?;
+                    let step = rows_step(partner_id, page, probed);
+                    let rows = query(&snapshot, &step.sql, &step.params()).await?;
+                    snapshot.commit().await.map_err(super::map_err)?;
+                    rows
+                }
+            };
+            rows.iter()
                 .filter_map(|row| rows::customer_view(row).transpose())
                 .collect()
         })

@@ -316,9 +316,13 @@ impl CustomerStore for SqliteStore {
         query: &CustomerQuery,
     ) -> StoreResult<Vec<CustomerView>> {
         self.read(|c| {
-            let probed = probe(c, partner_id, query)?;
-            page_rows(c, partner_id, query, probed)?
-                .into_iter()
+            // The probe and the page read one snapshot: a customer deleted between them would
+            // otherwise fail the page or cut it short.
+            let snapshot = c.unchecked_transaction().map_err(map_err)?;
+            let probed = probe(&snapshot, partner_id, query)?;
+            let rows = page_rows(&snapshot, partner_id, query, probed)?;
+            snapshot.commit().map_err(map_err)?;
+            rows.into_iter()
                 .filter_map(|row| row.into_view().transpose())
                 .collect()
         })
