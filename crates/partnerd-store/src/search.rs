@@ -117,6 +117,11 @@ pub enum Probed {
     },
 }
 
+impl Probed {
+    /// A page without a prefix to probe: the walk in creation order, unbounded.
+    pub const UNBOUNDED_WALK: Self = Self::Walk { until: i64::MAX };
+}
+
 /// What the probe's matches (at most `probe_cap(limit) + 1`, in key order) say about the page.
 pub fn page_from_probe(mut seqs: Vec<i64>, limit: u32) -> Probed {
     seqs.sort_unstable();

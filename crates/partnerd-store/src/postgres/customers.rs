@@ -182,7 +182,7 @@ async fn run_probe<C: GenericClient>(
     limit: u32,
 ) -> StoreResult<Probed> {
     let Some(probe) = probe else {
-        return Ok(Probed::Walk { until: i64::MAX });
+        return Ok(Probed::UNBOUNDED_WALK);
     };
     let seqs = query(c, &probe.sql, &probe.params())
         .await?
@@ -351,7 +351,7 @@ impl CustomerStore for PostgresStore {
             let mut client = self.conn().await?;
             let rows = match probe_step(partner_id, page) {
                 None => {
-                    let step = rows_step(partner_id, page, Probed::Walk { until: i64::MAX });
+                    let step = rows_step(partner_id, page, Probed::UNBOUNDED_WALK);
                     query(&client, &step.sql, &step.params()).await?
                 }
                 Some(probe) => {

@@ -138,7 +138,7 @@ fn by_seq_sql() -> String {
 /// any other page is a walk in creation order.
 fn probe(c: &Connection, partner_id: &TenantId, query: &CustomerQuery) -> StoreResult<Probed> {
     let Some(range) = query.filter.as_ref().and_then(PrefixRange::of) else {
-        return Ok(Probed::Walk { until: i64::MAX });
+        return Ok(Probed::UNBOUNDED_WALK);
     };
     let most = probe_cap(query.limit) as i64 + 1;
     let after = query.after.unwrap_or(0);
@@ -172,9 +172,11 @@ fn page_rows(
             let after = query.after.unwrap_or(0);
             c.prepare_cached(&walk_sql(query.filter.as_ref()))
                 .and_then(|mut s| {
-                    let fixed = params![partner_id, after, until, query.limit];
                     match query.filter.as_ref().map(CustomerFilter::value) {
-                        None => s.query_map(fixed, rows::customer_row),
+                        None => s.query_map(
+                            params![partner_id, after, until, query.limit],
+                            rows::customer_row,
+                        ),
                         Some(v) => s.query_map(
                             params![partner_id, after, until, query.limit, v],
                             rows::customer_row,
