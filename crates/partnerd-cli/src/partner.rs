@@ -6,11 +6,9 @@
 //! makes them (`create`, `reset-secret`), and `list` and `show` cannot print them.
 
 use clap::Subcommand;
+use partnerd::control::partners::{PartnerDetails, PartnerSummary};
 use partnerd::identity::{provision_partner, reset_credentials, ProvisionedPartner};
-use partnerd_store::{
-    AppRecord, LinkDirection, PartnerKind, PartnerRecord, Store, TenantId, UserRecord,
-};
-use serde::Serialize;
+use partnerd_store::{AppRecord, PartnerKind, PartnerRecord, Store, TenantId, UserRecord};
 
 use crate::args::{parse_kind, Database};
 use crate::client::output::table;
@@ -94,11 +92,11 @@ pub async fn run(command: PartnerCommand) -> Result<(), CliError> {
         }
         PartnerCommand::List { db, json } => {
             let store = db.open().await?;
-            let partners: Vec<Summary> = store
+            let partners: Vec<PartnerSummary> = store
                 .all_partners()
                 .await?
                 .into_iter()
-                .map(Summary::from)
+                .map(PartnerSummary::from)
                 .collect();
             if json {
                 println!("{}", serde_json::to_string_pretty(&partners)?);
@@ -127,11 +125,11 @@ pub async fn run(command: PartnerCommand) -> Result<(), CliError> {
         PartnerCommand::Show { db, tenant, json } => {
             let store = db.open().await?;
             let partner = resolve_partner(store.as_ref(), &tenant).await?;
-            let details = Details::read(store.as_ref(), partner).await?;
+            let details = PartnerDetails::read(store.as_ref(), partner).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&details)?);
             } else {
-                details.print();
+                print_details(&details);
             }
         }
         PartnerCommand::ResetSecret { db, tenant, json } => {
@@ -207,138 +205,33 @@ pub async fn resolve_partner(store: &dyn Store, tenant: &str) -> Result<PartnerR
     }
 }
 
-/// One row of `partner list`, and its JSON shape.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Summary {
-    tenant_id: String,
-    name: String,
-    kind: PartnerKind,
-    domain: String,
-    customer_cap: u32,
-}
-
-impl From<PartnerRecord> for Summary {
-    fn from(p: PartnerRecord) -> Self {
-        Self {
-            tenant_id: p.tenant_id.into_string(),
-            name: p.name,
-            kind: p.kind,
-            domain: p.domain,
-            customer_cap: p.customer_cap,
-        }
+/// `label: value` lines of a partner, one per app, user and link; a script reads them by
+/// label.
+fn print_details(details: &PartnerDetails) {
+    let p = &details.partner;
+    label("tenant id", &p.tenant_id);
+    label("name", &p.name);
+    label("kind", p.kind.as_str());
+    label("domain", &p.domain);
+    label("customer cap", &cap_text(p.customer_cap));
+    label("mpn id", &details.mpn_id);
+    for a in &details.apps {
+        label("client id", &a.client_id);
     }
-}
-
-/// What `partner show` prints: the partner, the ids of its apps and users, and its links;
-/// never a hash.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Details {
-    #[serde(flatten)]
-    partner: Summary,
-    mpn_id: String,
-    apps: Vec<AppSummary>,
-    users: Vec<UserSummary>,
-    /// Partners this one is an indirect provider of.
-    indirect_resellers: Vec<LinkSummary>,
-    /// Partners that are indirect providers of this one.
-    indirect_providers: Vec<LinkSummary>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AppSummary {
-    client_id: String,
-    name: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct UserSummary {
-    user_name: String,
-    object_id: String,
-    mfa: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LinkSummary {
-    tenant_id: String,
-    name: String,
-    domain: String,
-}
-
-impl Details {
-    async fn read(store: &dyn Store, partner: PartnerRecord) -> Result<Self, CliError> {
-        let apps = store
-            .apps_of(&partner.tenant_id)
-            .await?
-            .into_iter()
-            .map(|a| AppSummary {
-                client_id: a.client_id.into_string(),
-                name: a.name,
-            })
-            .collect();
-        let users = store
-            .users_of(&partner.tenant_id)
-            .await?
-            .into_iter()
-            .map(|u| UserSummary {
-                user_name: u.upn,
-                object_id: u.object_id.into_string(),
-                mfa: u.mfa,
-            })
-            .collect();
-        let (mut indirect_resellers, mut indirect_providers) = (Vec::new(), Vec::new());
-        for link in store.partner_links(&partner.tenant_id).await? {
-            let other = LinkSummary {
-                tenant_id: link.other.tenant_id.into_string(),
-                name: link.other.name,
-                domain: link.other.domain,
-            };
-            match link.direction {
-                LinkDirection::OtherIsReseller => indirect_resellers.push(other),
-                LinkDirection::OtherIsProvider => indirect_providers.push(other),
-            }
-        }
-        Ok(Self {
-            mpn_id: partner.mpn_id.clone(),
-            partner: Summary::from(partner),
-            apps,
-            users,
-            indirect_resellers,
-            indirect_providers,
-        })
+    for u in &details.users {
+        label("user name", &u.user_name);
     }
-
-    /// `label: value` lines, one per app, user and link; a script reads them by label.
-    fn print(&self) {
-        let p = &self.partner;
-        label("tenant id", &p.tenant_id);
-        label("name", &p.name);
-        label("kind", p.kind.as_str());
-        label("domain", &p.domain);
-        label("customer cap", &cap_text(p.customer_cap));
-        label("mpn id", &self.mpn_id);
-        for a in &self.apps {
-            label("client id", &a.client_id);
-        }
-        for u in &self.users {
-            label("user name", &u.user_name);
-        }
-        for l in &self.indirect_resellers {
-            label(
-                "indirect reseller",
-                &format!("{} ({})", l.tenant_id, l.domain),
-            );
-        }
-        for l in &self.indirect_providers {
-            label(
-                "indirect provider",
-                &format!("{} ({})", l.tenant_id, l.domain),
-            );
-        }
+    for l in &details.indirect_resellers {
+        label(
+            "indirect reseller",
+            &format!("{} ({})", l.tenant_id, l.domain),
+        );
+    }
+    for l in &details.indirect_providers {
+        label(
+            "indirect provider",
+            &format!("{} ({})", l.tenant_id, l.domain),
+        );
     }
 }
 

@@ -58,6 +58,7 @@ pub fn build_app(state: AppState) -> App {
         routes = routes.route(route.operation.path, route.handler);
     }
     let routes = routes
+        .merge(crate::control::ui::router())
         .route("/{tenant}/oauth2/token", post(oauth::token_v1))
         .route("/{tenant}/oauth2/v2.0/token", post(oauth::token_v2))
         .route(

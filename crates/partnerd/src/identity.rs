@@ -129,7 +129,7 @@ impl ProvisionedPartner {
 
 /// What `partner reset-secret` prints: a partner's new app secret and user password, shown
 /// once.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResetCredentials {
     /// The partner's tenant id.

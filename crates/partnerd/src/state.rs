@@ -84,6 +84,7 @@ impl AppState {
                 .clone()
                 .unwrap_or_else(crate::identity::generate_secret),
         ));
+        crate::ops::recent::spawn_sampler(Arc::downgrade(&ops));
         let metrics = ops.clone();
         store.observe_latency(Box::new(move |took| metrics.metrics.record_store(took)));
         crate::api::incidents::seed_once(&store).await?;

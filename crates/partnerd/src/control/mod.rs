@@ -4,7 +4,10 @@
 //! (`Authorization: Bearer <token>`).
 
 pub mod incidents;
+pub mod keys;
 pub mod lifecycle;
+pub mod partners;
+pub mod ui;
 
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -74,7 +77,27 @@ pub async fn metrics(State(state): State<AppState>, _: Admin) -> Response {
     response
 }
 
-/// `GET /_partnerd/requests?correlationId=&requestId=&status=&limit=`: the journal, newest first.
+/// How far back `GET /_partnerd/metrics/recent` reaches.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct RecentQuery {
+    /// Minutes (default 5, at most the window the node keeps).
+    pub minutes: Option<u64>,
+}
+
+/// `GET /_partnerd/metrics/recent?minutes=`: this node's requests per second and latency
+/// percentiles per route, step by step, for charts.
+pub async fn recent_metrics(
+    State(state): State<AppState>,
+    _: Admin,
+    query: Result<Query<RecentQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<crate::ops::recent::RecentTraffic>> {
+    let Query(query) =
+        query.map_err(|e| ApiError::malformed(format!("Invalid metrics query: {e}.")))?;
+    Ok(Json(state.ops.recent.traffic(query.minutes.unwrap_or(5))))
+}
+
+/// `GET /_partnerd/requests?correlationId=&requestId=&status=&route=&limit=`: the journal, newest first.
 pub async fn requests(
     State(state): State<AppState>,
     _: Admin,
@@ -269,11 +292,16 @@ pub fn routes() -> Vec<Route> {
             .summary("Prometheus metrics.")
             .access(Admin)
             .answers(200, Some(Body::Metrics)),
+        Route::get("/_partnerd/metrics/recent", "recentMetrics", recent_metrics)
+            .summary("This node's requests per second and latency percentiles per route over the last minutes (control-plane requests left out).")
+            .access(Admin)
+            .answers(200, Some(Body::RecentTraffic))
+            .query(&["minutes"]),
         Route::get("/_partnerd/requests", "requests", requests)
             .summary("The request journal, newest first.")
             .access(Admin)
             .answers(200, Some(Body::Journal))
-            .query(&["correlationId", "requestId", "status", "limit"]),
+            .query(&["correlationId", "requestId", "status", "route", "limit"]),
         Route::get("/_partnerd/faults", "listFaults", list_faults)
             .summary("The fault-injection rules.")
             .access(Admin)
@@ -340,5 +368,7 @@ pub fn routes() -> Vec<Route> {
     .into_iter()
     .chain(lifecycle::routes())
     .chain(incidents::routes())
+    .chain(partners::routes())
+    .chain(keys::routes())
     .collect()
 }

@@ -427,6 +427,15 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, 1000, format!("No fault rule {id}."))
     }
 
+    /// 409/1000: the control plane will not retire the only active signing key.
+    pub fn last_signing_key(kid: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            1000,
+            format!("The key {kid} is the only active signing key; rotate first, then retire it."),
+        )
+    }
+
     /// 404/60003: the control plane knows no such partner.
     pub fn partner_not_found(tenant: &str) -> Self {
         Self::new(

@@ -185,8 +185,7 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
                     HeaderValue::from_static("application/json; charset=utf-8"),
                 );
                 h.insert(header::RETRY_AFTER, HeaderValue::from(retry.0));
-                ops.metrics
-                    .record_request(route, method.as_str(), 429, started.elapsed());
+                ops.count_request(control, route, method.as_str(), 429, started.elapsed());
                 return journal_answer(&state, &parts, route, started, response).await;
             }
         }
@@ -207,7 +206,8 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
                     let text =
                         description.unwrap_or_else(|| format!("Injected fault (rule {id})."));
                     let error = ApiError::injected(status, code, text);
-                    ops.metrics.record_request(
+                    ops.count_request(
+                        control,
                         route,
                         method.as_str(),
                         status.as_u16(),
@@ -257,8 +257,13 @@ pub async fn ops_layer(State(state): State<AppState>, request: Request, next: Ne
 
     let response = next.run(request).await;
     let status = response.status();
-    ops.metrics
-        .record_request(route, method.as_str(), status.as_u16(), started.elapsed());
+    ops.count_request(
+        control,
+        route,
+        method.as_str(),
+        status.as_u16(),
+        started.elapsed(),
+    );
     let trace = slot.0.get().cloned();
     let partner = if journal {
         trace.as_ref().map(|t| t.partner.clone())

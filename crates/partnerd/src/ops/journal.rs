@@ -73,6 +73,8 @@ pub struct JournalQuery {
     pub request_id: Option<String>,
     /// Exact response status.
     pub status: Option<u16>,
+    /// Exact route pattern (`/v1/customers/{id}`), case-insensitive.
+    pub route: Option<String>,
     /// At most this many entries (newest first).
     pub limit: Option<usize>,
 }
@@ -194,16 +196,23 @@ impl Entry {
             want.as_deref()
                 .is_none_or(|w| w.trim().eq_ignore_ascii_case(have))
         };
-        let (correlation, request, status) = match self {
-            Entry::Complete(e) => (e.correlation_id.as_str(), e.request_id.as_str(), e.status),
+        let (correlation, request, status, route) = match self {
+            Entry::Complete(e) => (
+                e.correlation_id.as_str(),
+                e.request_id.as_str(),
+                e.status,
+                e.route.as_str(),
+            ),
             Entry::Raw(r) => (
                 r.context.as_deref().map_or("", |c| c.correlation_id()),
                 r.context.as_deref().map_or("", |c| c.request_id()),
                 r.status,
+                r.route,
             ),
         };
         same(&q.correlation_id, correlation)
             && same(&q.request_id, request)
+            && same(&q.route, route)
             && q.status.is_none_or(|s| s == status)
     }
 

@@ -123,7 +123,7 @@ impl Default for Metrics {
 }
 
 /// The label value for a method: the standard methods as themselves (upper case), else `OTHER`.
-fn method_label(method: &str) -> &'static str {
+pub fn method_label(method: &str) -> &'static str {
     METHODS
         .iter()
         .find(|m| m.eq_ignore_ascii_case(method))

@@ -12,6 +12,7 @@ pub mod history;
 pub mod invitations;
 pub mod journal;
 pub mod metrics;
+pub mod recent;
 pub mod redact;
 pub mod throttle;
 
@@ -23,6 +24,8 @@ use std::sync::Mutex;
 pub struct Ops {
     /// Prometheus metrics.
     pub metrics: metrics::Metrics,
+    /// The last minutes of traffic per route, for the dashboard's charts.
+    pub recent: recent::Recent,
     /// The last requests.
     pub journal: journal::Journal,
     /// Per-partner throttling, when on.
@@ -48,6 +51,7 @@ impl Ops {
     ) -> Self {
         Self {
             metrics: metrics::Metrics::default(),
+            recent: recent::Recent::default(),
             journal: journal::Journal::new(journal_capacity, journal_bytes),
             throttle,
             faults: faults::Faults::default(),
@@ -55,6 +59,23 @@ impl Ops {
             invitations: invitations::Invitations::default(),
             admin_token,
             routes: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Counts one answered request in the metrics and, unless it was to the control plane
+    /// (the dashboard's own polling), in the recent traffic.
+    pub fn count_request(
+        &self,
+        control: bool,
+        route: &'static str,
+        method: &str,
+        status: u16,
+        latency: std::time::Duration,
+    ) {
+        self.metrics.record_request(route, method, status, latency);
+        if !control {
+            self.recent
+                .record(route, metrics::method_label(method), latency);
         }
     }
 

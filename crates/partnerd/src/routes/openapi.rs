@@ -138,6 +138,20 @@ pub enum Body {
     FaultRules,
     /// `{"tenantId", "deletedCustomers"}`.
     Reset,
+    /// Every partner with its apps, users and links (control plane).
+    Partners,
+    /// One partner with its apps, users and links (control plane).
+    Partner,
+    /// A partner's new credentials, answered once (control plane).
+    Credentials,
+    /// `{"user": …}`: what a minted token acts for (control plane).
+    TokenRequest,
+    /// A minted access token (control plane).
+    Token,
+    /// The active signing keys (control plane).
+    SigningKeys,
+    /// Requests per second and latency percentiles per route (control plane).
+    RecentTraffic,
     /// This document.
     Document,
 }
@@ -266,6 +280,15 @@ fn schema(gen: &mut SchemaGenerator, body: Body) -> Value {
             return json!({"type": "object", "required": ["tenantId", "deletedCustomers"],
                 "properties": {"tenantId": {"type": "string"}, "deletedCustomers": {"type": "integer", "minimum": 0}}})
         }
+        Body::Partners => gen.subschema_for::<Vec<crate::control::partners::PartnerDetails>>(),
+        Body::Partner => gen.subschema_for::<crate::control::partners::PartnerDetails>(),
+        Body::Credentials => gen.subschema_for::<crate::identity::ResetCredentials>(),
+        Body::TokenRequest => {
+            return json!({"type": "object", "properties": {"user": {"type": "boolean"}}})
+        }
+        Body::Token => gen.subschema_for::<crate::control::partners::MintedToken>(),
+        Body::SigningKeys => gen.subschema_for::<Vec<crate::control::keys::KeySummary>>(),
+        Body::RecentTraffic => gen.subschema_for::<crate::ops::recent::RecentTraffic>(),
         Body::Metrics => return json!({"type": "string"}),
         Body::Document => return json!({"type": "object"}),
     };
