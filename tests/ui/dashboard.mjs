@@ -217,27 +217,36 @@ try {
     const fired = await http("GET", `/v1/customers/${fabrikamOne}/profiles/company`, { token: TOKEN, headers: { "MS-CorrelationId": correlation } });
     assert.equal(fired.status, 503);
     // No reload: the row arrives by itself.
-    const row = page.locator("#journal tbody tr", { hasText: correlation });
+    const row = page.locator("#journal tbody tr.entry", { hasText: correlation });
     await row.waitFor({ timeout: 5_000 });
     assert.ok((await row.textContent()).includes("503"));
     await row.getByRole("link", { name: correlation }).click();
     await page.waitForFunction((c) => location.hash.includes(c), correlation);
-    await page.waitForFunction(() => document.querySelectorAll("#journal tbody tr").length === 1);
-    const summary = page.locator("#journal tbody tr summary");
-    await summary.focus();
+    await page.waitForFunction(() => document.querySelectorAll("#journal tbody tr.entry").length === 1);
+    // Keyboard: the row's button opens its bodies.
+    const open = page.locator("#journal tbody tr.entry button");
+    await open.focus();
     await page.keyboard.press("Enter");
+    assert.equal(await open.getAttribute("aria-expanded"), "true");
+    await page.getByRole("heading", { name: "Response body" }).waitFor();
     await page.getByText("990006").first().waitFor();
     // The status and route filters, from the form.
     await page.goto(`${BASE}/_partnerd/ui/#/journal`);
     await page.getByLabel("Status").fill("503");
     await page.getByLabel("Route").fill("/v1/customers/{id}/profiles/company");
-    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByRole("button", { name: "Filter", exact: true }).click();
     await page.waitForFunction(() => location.hash.includes("status=503"));
-    await page.locator("#journal tbody tr").first().waitFor();
-    const statuses = await page.locator("#journal tbody tr td:nth-child(4)").allTextContents();
+    await page.locator("#journal tbody tr.entry").first().waitFor();
+    const statuses = await page.locator("#journal tbody tr.entry td:nth-child(4)").allTextContents();
     assert.ok(statuses.length >= 1 && statuses.every((s) => s === "503"), statuses.join());
     await accessible("journal");
     await screenshot("journal");
+    // The README's picture: the whole journal, the failed request opened.
+    await page.goto(`${BASE}/_partnerd/ui/#/journal`);
+    const failed = page.locator("#journal tbody tr.entry", { hasText: correlation });
+    await failed.getByRole("button").click();
+    await page.getByText("990006").first().waitFor();
+    await page.screenshot({ path: `${SHOTS}/dashboard.png` });
     await http("DELETE", "/_partnerd/faults", { token: ADMIN });
   });
 

@@ -127,6 +127,11 @@ pub async fn run(
             urls.join(", "),
             db.shown()
         );
+        println!(
+            "Dashboard: {}{} (sign in with the admin token)",
+            urls[0],
+            partnerd::control::ui::PAGE
+        );
     };
     match tls_config {
         Some(config) => {

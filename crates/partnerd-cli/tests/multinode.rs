@@ -390,3 +390,108 @@ async fn a_write_on_one_node_is_read_at_once_on_the_others_amid_concurrent_reads
         }
     }
 }
+
+/// What the dashboard does through one node holds on the others: the partners it lists, the
+/// credentials it resets, the keys it rotates, and the partner tokens it mints (which carry
+/// the billing edit and its ETag conflict to whichever node answers).
+#[tokio::test]
+async fn the_dashboard_sees_and_steers_every_node_alike() {
+    let Some((nodes, partner)) = cluster().await else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let admin = |node: &Node, method: reqwest::Method, path: &str| {
+        http.request(method, format!("{}{path}", node.base))
+            .bearer_auth("multi-node")
+    };
+    let tenant = partner["tenantId"].as_str().unwrap();
+    let json = |r: reqwest::Response| async move {
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    let call = |node: &Node, method: reqwest::Method, path: &str| {
+        let sent = admin(node, method, path).send();
+        async move { json(sent.await.unwrap()).await }
+    };
+
+    // Every node serves the page and lists the same partners.
+    for node in &nodes {
+        let r = http
+            .get(format!("{}/_partnerd/ui/", node.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let (status, list) = call(node, reqwest::Method::GET, "/_partnerd/partners").await;
+        assert_eq!(status, 200);
+        assert_eq!(list[0]["tenantId"], tenant);
+    }
+
+    // A reset on node 0: the new secret works on node 2, the old one nowhere.
+    let (status, fresh) = call(
+        &nodes[0],
+        reqwest::Method::POST,
+        &format!("/_partnerd/partners/{tenant}/credentials"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut renewed = partner.clone();
+    renewed["clientSecret"] = fresh["clientSecret"].clone();
+    token_from(&nodes[2], &renewed).await;
+    let r = http
+        .post(format!("{}/{tenant}/oauth2/token", nodes[1].base))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", partner["clientId"].as_str().unwrap()),
+            ("client_secret", partner["clientSecret"].as_str().unwrap()),
+            ("resource", "https://api.partnercenter.microsoft.com"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "the old secret is gone on every node");
+
+    // A key rotated on node 1 is listed by node 0, and a token node 1 mints with it is taken
+    // by node 2.
+    let (status, keys) = call(&nodes[1], reqwest::Method::POST, "/_partnerd/keys").await;
+    assert_eq!(status, 201);
+    let (_, listed) = call(&nodes[0], reqwest::Method::GET, "/_partnerd/keys").await;
+    assert_eq!(listed[0]["kid"], keys[0]["kid"]);
+    let (status, minted) = call(
+        &nodes[1],
+        reqwest::Method::POST,
+        &format!("/_partnerd/partners/{tenant}/token"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let token = minted["access_token"].as_str().unwrap().to_owned();
+    let customer = create_customer(&http, &nodes[2], &token, "dashmn.onmicrosoft.com").await;
+    let id = customer["id"].as_str().expect("created through node 2");
+
+    // The billing edit: saved through node 0 with its ETag; the same stale ETag through
+    // node 2 is the API's conflict.
+    let billing = format!("/v1/customers/{id}/profiles/billing");
+    let profile: Value = http
+        .get(format!("{}{billing}", nodes[0].base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let etag = profile["attributes"]["etag"].as_str().unwrap().to_owned();
+    let mut edited = profile.clone();
+    edited["firstName"] = json!("Grace");
+    let put = |node: &Node, body: Value| {
+        http.put(format!("{}{billing}", node.base))
+            .bearer_auth(&token)
+            .header("If-Match", format!("\"{etag}\""))
+            .json(&body)
+            .send()
+    };
+    assert_eq!(put(&nodes[0], edited.clone()).await.unwrap().status(), 200);
+    edited["lastName"] = json!("Hopper");
+    let (status, conflict) = json(put(&nodes[2], edited).await.unwrap()).await;
+    assert_eq!((status, conflict["code"].clone()), (400, json!(2055)));
+}

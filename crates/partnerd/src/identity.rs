@@ -186,6 +186,17 @@ pub async fn reset_credentials(
     })
 }
 
+/// A partner's first app and first user (the ones `partner create` made), either missing when
+/// the partner has none: whom the control plane and `--auth off` act as.
+pub async fn first_app_and_user(
+    store: &dyn Store,
+    tenant: &partnerd_store::TenantId,
+) -> Result<(Option<AppRecord>, Option<UserRecord>), StoreError> {
+    let app = store.apps_of(tenant).await?.into_iter().next();
+    let user = store.users_of(tenant).await?.into_iter().next();
+    Ok((app, user))
+}
+
 /// The default cap of sandbox partners, as in the integration sandbox.
 pub const DEFAULT_SANDBOX_CAP: u32 = 75;
 

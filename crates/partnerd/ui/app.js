@@ -46,7 +46,7 @@ function append(el, children) {
 function svg(tag, attrs = {}, ...children) {
   const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -543,10 +543,16 @@ async function journalView(params, isCurrent) {
     const fresh = entries.filter((e) => !seen.has(key(e)));
     for (const entry of fresh.reverse()) {
       seen.add(key(entry));
-      body.prepend(journalRow(entry, headers, !first));
+      body.prepend(...journalRow(entry, headers, !first));
     }
-    while (body.rows.length > JOURNAL_ROWS) body.lastElementChild.remove();
-    note.textContent = body.rows.length ? `${body.rows.length} request${body.rows.length === 1 ? "" : "s"} shown${live.checked ? ", updating live" : ""}.` : "No requests match yet.";
+    let shown = body.querySelectorAll("tr.entry").length;
+    while (shown > JOURNAL_ROWS) {
+      // The oldest entry goes with its bodies' row.
+      while (body.lastElementChild && !body.lastElementChild.classList.contains("entry")) body.lastElementChild.remove();
+      body.lastElementChild?.remove();
+      shown -= 1;
+    }
+    note.textContent = shown ? `${shown} request${shown === 1 ? "" : "s"} shown${live.checked ? ", updating live" : ""}.` : "No requests match yet.";
     if (!first && fresh.length) announce(`${fresh.length} new request${fresh.length === 1 ? "" : "s"}`);
     first = false;
   };
@@ -561,17 +567,32 @@ function key(e) {
   return `${e.at}|${e.requestId}|${e.method}|${e.path}|${e.status}`;
 }
 
+let detailSeq = 0;
+
+/** An entry's row, and the full-width row under it that opens to its bodies. */
 function journalRow(e, headers, fresh) {
   const statusClass = `status-${String(e.status)[0]}`;
-  const bodies = e.requestBody || e.responseBody
-    ? h("details", {}, h("summary", {}, "Show"),
-      e.requestBody ? [h("div", { class: "hint" }, "Request"), h("pre", { class: "body" }, pretty(e.requestBody))] : null,
-      e.responseBody ? [h("div", { class: "hint" }, "Response"), h("pre", { class: "body" }, pretty(e.responseBody))] : null)
-    : "";
-  const cells = [e.at.replace("T", " ").replace("Z", ""), e.method, h("span", { class: "mono" }, e.path),
+  let detail = null;
+  let toggle = "";
+  if (e.requestBody || e.responseBody) {
+    const id = `bodies-${++detailSeq}`;
+    detail = h("tr", { class: "bodies", id, hidden: true }, h("td", { colspan: headers.length },
+      h("div", { class: "bodies-grid" },
+        e.requestBody ? h("div", {}, h("h3", {}, "Request body"), h("pre", { class: "body" }, pretty(e.requestBody))) : null,
+        e.responseBody ? h("div", {}, h("h3", {}, "Response body"), h("pre", { class: "body" }, pretty(e.responseBody))) : null)));
+    toggle = h("button", { type: "button", class: "secondary", "aria-expanded": "false", "aria-controls": id,
+      "aria-label": `Bodies of ${e.method} ${e.path}`, onclick: () => {
+        const open = detail.hidden;
+        detail.hidden = !open;
+        toggle.setAttribute("aria-expanded", String(open));
+        toggle.textContent = open ? "Hide" : "Show";
+      } }, "Show");
+  }
+  const cells = [e.at.replace("T", " ").replace("Z", ""), e.method, h("span", { class: "mono path" }, e.path),
     h("span", { class: statusClass }, e.status), e.latencyMs.toFixed(1),
-    h("a", { class: "mono", href: `#/journal?correlationId=${encodeURIComponent(e.correlationId)}` }, e.correlationId), bodies];
-  return h("tr", { class: fresh ? "fresh" : null }, cells.map((c, i) => h("td", { "data-label": headers[i], class: i === 4 ? "num" : null }, c)));
+    h("a", { class: "mono", href: `#/journal?correlationId=${encodeURIComponent(e.correlationId)}` }, e.correlationId), toggle];
+  const row = h("tr", { class: fresh ? "entry fresh" : "entry" }, cells.map((c, i) => h("td", { "data-label": headers[i], class: i === 4 ? "num" : null }, c)));
+  return detail ? [row, detail] : [row];
 }
 
 // ---- fault rules ---------------------------------------------------------------------------

@@ -239,18 +239,8 @@ async fn first_app_and_user(
     state: &AppState,
     partner: &PartnerRecord,
 ) -> ApiResult<(partnerd_store::AppRecord, partnerd_store::UserRecord)> {
-    let app = state
-        .store
-        .apps_of(&partner.tenant_id)
-        .await?
-        .into_iter()
-        .next();
-    let user = state
-        .store
-        .users_of(&partner.tenant_id)
-        .await?
-        .into_iter()
-        .next();
+    let (app, user) =
+        crate::identity::first_app_and_user(state.store.as_ref(), &partner.tenant_id).await?;
     match (app, user) {
         (Some(app), Some(user)) => Ok((app, user)),
         _ => Err(ApiError::malformed(format!(

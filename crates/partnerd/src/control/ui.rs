@@ -20,6 +20,9 @@ use crate::state::AppState;
 /// Where the dashboard is served.
 pub const BASE: &str = "/_partnerd/ui";
 
+/// The page's address as people type it.
+pub const PAGE: &str = "/_partnerd/ui/";
+
 const INDEX: &str = include_str!("../../ui/index.html");
 
 /// The assets the page loads, by file name, with their media types.

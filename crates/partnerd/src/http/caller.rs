@@ -86,18 +86,8 @@ async fn bootstrap_caller(state: &AppState) -> Result<Caller, ApiError> {
         .first_partner()
         .await?
         .ok_or_else(|| ApiError::unauthorized("There is no partner to act as."))?;
-    let app = state
-        .store
-        .apps_of(&partner.tenant_id)
-        .await?
-        .into_iter()
-        .next();
-    let user = state
-        .store
-        .users_of(&partner.tenant_id)
-        .await?
-        .into_iter()
-        .next();
+    let (app, user) =
+        crate::identity::first_app_and_user(state.store.as_ref(), &partner.tenant_id).await?;
     Ok(Caller {
         app_id: app.map(|a| a.client_id),
         user: user.map(Arc::new),

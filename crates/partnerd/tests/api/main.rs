@@ -7,6 +7,7 @@ mod agreements;
 mod authentication;
 mod connections;
 mod customers;
+mod dashboard;
 mod failures;
 mod flows;
 mod fuzz;
