@@ -35,6 +35,11 @@ pub enum RecordKind {
     DirectSign,
     /// A partner's self-serve policy for the customer (key: the policy id).
     SelfServePolicy,
+    /// A user account of the customer's tenant (key: its object id).
+    CustomerUser,
+    /// Which user holds a sign-in name (key: the name in lower case): the one writer of a
+    /// name at a time, so two creates cannot both take it.
+    UserName,
 }
 
 impl RecordKind {
@@ -48,11 +53,13 @@ impl RecordKind {
             Self::Agreement => "agreement",
             Self::DirectSign => "direct_sign",
             Self::SelfServePolicy => "self_serve_policy",
+            Self::CustomerUser => "customer_user",
+            Self::UserName => "user_name",
         }
     }
 
     /// Every kind.
-    pub const ALL: [RecordKind; 7] = [
+    pub const ALL: [RecordKind; 9] = [
         Self::Subscription,
         Self::Qualification,
         Self::GccValidation,
@@ -60,6 +67,8 @@ impl RecordKind {
         Self::Agreement,
         Self::DirectSign,
         Self::SelfServePolicy,
+        Self::CustomerUser,
+        Self::UserName,
     ];
 }
 

@@ -307,6 +307,28 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// Whether a customer's user is active or deleted (`state`).
+    UserState {
+        /// Signs in.
+        Active = 0 => "active",
+        /// Deleted: restorable for 30 days, then purged.
+        Inactive = 1 => "inactive",
+    }
+}
+
+wire_enum! {
+    /// The kind of domain a customer's user is in (`userDomainType`).
+    UserDomainType {
+        /// A cloud-only user.
+        None = 0 => "none",
+        /// A managed domain.
+        Managed = 1 => "managed",
+        /// A federated domain.
+        Federated = 2 => "federated",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

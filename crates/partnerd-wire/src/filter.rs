@@ -127,6 +127,131 @@ fn object(text: &str) -> Result<Map<String, Value>, Option<serde_json::Error>> {
     }
 }
 
+/// A parsed filter of a customer's users: deleted users
+/// (`{"Field":"UserState","Value":"Inactive","Operator":"equals"}`, as the .NET SDK and
+/// PowerShell send it), or a display name or sign-in name by case-insensitive prefix
+/// (`starts_with`) or whole (`equals`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum UserFilter {
+    /// Users in this state (`Active` or `Inactive`).
+    State(crate::enums::UserState),
+    /// Display names starting with (or equal to, when `exact`) the value, ignoring case.
+    DisplayName {
+        /// The text, lower-cased.
+        value: String,
+        /// `equals` rather than `starts_with`.
+        exact: bool,
+    },
+    /// Sign-in names starting with (or equal to) the value, ignoring case.
+    UserPrincipalName {
+        /// The text, lower-cased.
+        value: String,
+        /// `equals` rather than `starts_with`.
+        exact: bool,
+    },
+}
+
+impl UserFilter {
+    /// Parses the decoded value of the `filter` query parameter.
+    pub fn parse(text: &str) -> Result<Self, FilterError> {
+        let err = |m: String| FilterError(format!("Invalid filter: {m}."));
+        let map = object(text).map_err(|_| err("it is not a JSON object".to_owned()))?;
+        let text_of = |key: &str| match map.get(key) {
+            Some(Value::String(s)) => Ok(s.trim().to_owned()),
+            Some(_) => Err(err(format!("'{key}' must be a string"))),
+            None => Err(err(format!("'{key}' is missing"))),
+        };
+        let field = text_of("field")?;
+        let operator: String = text_of("operator")?
+            .chars()
+            .filter(|c| *c != '_')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let value = text_of("value")?;
+        let exact = match operator.as_str() {
+            "equals" => true,
+            "startswith" => false,
+            _ => {
+                return Err(err(format!(
+                    "operator '{operator}' is not supported; use equals or starts_with"
+                )))
+            }
+        };
+        let folded: String = field.chars().filter(|c| *c != '_').collect();
+        if folded.eq_ignore_ascii_case("userstate") {
+            if !exact {
+                return Err(err("UserState takes the operator equals".to_owned()));
+            }
+            return crate::enums::UserState::parse(&value)
+                .map(Self::State)
+                .ok_or_else(|| {
+                    err(format!(
+                        "UserState '{value}' is neither Active nor Inactive"
+                    ))
+                });
+        }
+        if value.is_empty() {
+            return Err(err("'value' is empty".to_owned()));
+        }
+        let value = value.to_lowercase();
+        if folded.eq_ignore_ascii_case("displayname") {
+            Ok(Self::DisplayName { value, exact })
+        } else if folded.eq_ignore_ascii_case("userprincipalname") {
+            Ok(Self::UserPrincipalName { value, exact })
+        } else {
+            Err(err(format!(
+                "field '{field}' is not supported; use UserState, DisplayName or UserPrincipalName"
+            )))
+        }
+    }
+
+    /// The JSON form, with the .NET SDK's keys.
+    pub fn to_json(&self) -> String {
+        let (field, value, operator) = match self {
+            Self::State(s) => ("UserState", s.pascal(), "equals"),
+            Self::DisplayName { value, exact } => (
+                "DisplayName",
+                value.clone(),
+                if *exact { "equals" } else { "starts_with" },
+            ),
+            Self::UserPrincipalName { value, exact } => (
+                "UserPrincipalName",
+                value.clone(),
+                if *exact { "equals" } else { "starts_with" },
+            ),
+        };
+        serde_json::json!({"Field": field, "Value": value, "Operator": operator}).to_string()
+    }
+
+    /// Whether a user with this display name, sign-in name and state passes the filter.
+    /// Without a `UserState` filter only active users do.
+    pub fn admits(
+        filter: Option<&Self>,
+        display_name: &str,
+        upn: &str,
+        state: crate::enums::UserState,
+    ) -> bool {
+        let text = |have: &str, want: &str, exact: bool| {
+            let have = have.to_lowercase();
+            if exact {
+                have == want
+            } else {
+                have.starts_with(want)
+            }
+        };
+        match filter {
+            Some(Self::State(s)) => state == *s,
+            Some(Self::DisplayName { value, exact }) => {
+                state == crate::enums::UserState::Active && text(display_name, value, *exact)
+            }
+            Some(Self::UserPrincipalName { value, exact }) => {
+                state == crate::enums::UserState::Active && text(upn, value, *exact)
+            }
+            None => state == crate::enums::UserState::Active,
+        }
+    }
+}
+
 /// A parsed partner-relationship filter on the partner's name, as the .NET SDK's
 /// relationship query sends it (`{"Field":"Name","Value":…,"Operator":"starts_with"}`, or
 /// `"substring"`). Names compare case-insensitively.

@@ -229,6 +229,43 @@ pub(crate) fn full_agreement() -> crate::Agreement {
     }
 }
 
+/// A customer's user with every property set.
+pub(crate) fn full_user() -> crate::CustomerUser {
+    let s = || Some("x".to_owned());
+    crate::CustomerUser {
+        id: s(),
+        user_principal_name: s(),
+        first_name: s(),
+        last_name: s(),
+        display_name: s(),
+        usage_location: s(),
+        immutable_id: s(),
+        phone_number: s(),
+        password_profile: Some(crate::PasswordProfile {
+            password: s(),
+            force_change_password: Some(true),
+        }),
+        last_directory_sync_time: s(),
+        user_domain_type: Some(crate::UserDomainType::None),
+        state: Some(crate::UserState::Active),
+        soft_deletion_time: s(),
+        links: None,
+        attributes: None,
+    }
+}
+
+/// A directory role's member with every property set.
+pub(crate) fn full_user_member() -> crate::UserMember {
+    let s = || Some("x".to_owned());
+    crate::UserMember {
+        id: s(),
+        display_name: s(),
+        user_principal_name: s(),
+        role_id: s(),
+        attributes: None,
+    }
+}
+
 /// Every fully populated value above, serialized.
 pub(crate) fn all_serialized() -> Vec<serde_json::Value> {
     let values = [
@@ -241,6 +278,8 @@ pub(crate) fn all_serialized() -> Vec<serde_json::Value> {
         serde_json::to_value(full_qualification_request()),
         serde_json::to_value(full_subscription()),
         serde_json::to_value(full_agreement()),
+        serde_json::to_value(full_user()),
+        serde_json::to_value(full_user_member()),
     ];
     values
         .into_iter()

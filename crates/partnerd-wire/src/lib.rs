@@ -30,6 +30,7 @@ pub mod resource;
 pub mod security;
 mod strict;
 pub mod subscription;
+pub mod user;
 pub mod validation;
 pub mod xml;
 
@@ -43,10 +44,13 @@ pub use domain::{Domain, DomainFederationSettings, VerifiedDomain};
 pub use enums::{
     AuthenticationProtocol, CustomerPartnerRelationship, DomainAuthenticationType,
     DomainCapability, DomainStatus, DomainVerificationMethod, EducationSegment,
-    PartnerRelationshipType, PromptLoginBehavior, Qualification, VettingStatus,
+    PartnerRelationshipType, PromptLoginBehavior, Qualification, UserDomainType, UserState,
+    VettingStatus,
 };
 pub use fault::ApiFault;
-pub use filter::{CustomerFilter, CustomerSearchField, FilterError, RelationshipFilter};
+pub use filter::{
+    CustomerFilter, CustomerSearchField, FilterError, RelationshipFilter, UserFilter,
+};
 pub use form::from_form;
 pub use managed::{ManagedService, ManagedServiceLinks};
 pub use qualification::{
@@ -60,6 +64,7 @@ pub use security::{
     ServiceIncidents,
 };
 pub use subscription::{Entitlement, Subscription};
+pub use user::{CustomerUser, DirectoryRole, PasswordProfile, UserMember};
 pub use validation::{
     AddressValidationResponse, AddressValidationStatus, CountryValidationRules, ValidationStatus,
 };

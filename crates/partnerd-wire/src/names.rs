@@ -174,6 +174,17 @@ pub const PROPERTY_NAMES: &[&str] = &[
     // Account validation status.
     "type",
     "lastUpdateDateTime",
+    // A customer's users and directory roles.
+    "userPrincipalName",
+    "displayName",
+    "usageLocation",
+    "immutableId",
+    "passwordProfile",
+    "forceChangePassword",
+    "lastDirectorySyncTime",
+    "userDomainType",
+    "softDeletionTime",
+    "roleId",
 ];
 
 /// Properties whose value is an array. The text formats need this list: XML reads one of these
@@ -197,6 +208,7 @@ pub const BOOLEAN_PROPERTIES: &[&str] = &[
     "isDefault",
     "isInitial",
     "supportsMfa",
+    "forceChangePassword",
 ];
 
 /// Properties whose value is an integer. XML and form bodies carry every value as text; the
@@ -263,6 +275,13 @@ pub const OPTIONAL_TEXT_PROPERTIES: &[&str] = &[
     "dateAgreed",
     "agreementLink",
     "type",
+    "userPrincipalName",
+    "displayName",
+    "usageLocation",
+    "immutableId",
+    "lastDirectorySyncTime",
+    "softDeletionTime",
+    "roleId",
 ];
 
 /// Whether `name`, in any casing, is one of `list`.
@@ -351,6 +370,8 @@ mod tests {
                 .is_ok()
             && serde_json::from_value::<crate::Subscription>(values[7].clone()).is_ok()
             && serde_json::from_value::<crate::Agreement>(values[8].clone()).is_ok()
+            && serde_json::from_value::<crate::CustomerUser>(values[9].clone()).is_ok()
+            && serde_json::from_value::<crate::UserMember>(values[10].clone()).is_ok()
     }
 
     /// The tree without its text properties named in `names`, at any depth.
@@ -381,6 +402,7 @@ mod tests {
             "promptLoginBehavior",
             "qualification",
             "educationSegment",
+            "userDomainType",
         ];
         let values = crate::fixtures::all_serialized();
         assert!(all_decode(&values), "the fixtures decode");

@@ -16,6 +16,7 @@ pub mod relationships;
 pub mod security;
 pub mod self_serve;
 pub mod subscriptions;
+pub mod users;
 pub mod validation_codes;
 pub mod validation_status;
 pub mod validations;
@@ -57,6 +58,7 @@ pub fn routes() -> Vec<Route> {
         security::routes(),
         self_serve::routes(),
         incidents::routes(),
+        users::routes(),
     ]
     .into_iter()
     .flatten()

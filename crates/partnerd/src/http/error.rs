@@ -436,6 +436,58 @@ impl ApiError {
         )
     }
 
+    /// 404/3000: no such user of the customer, or a deleted one (the code the .NET SDK's
+    /// samples look for after a delete).
+    pub fn user_not_found(id: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, 3000, format!("User {id} not found."))
+    }
+
+    /// 409/990001: another user of the customer (active, or deleted and still restorable)
+    /// holds the sign-in name.
+    pub fn user_name_taken(upn: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            990001,
+            format!("Another object with the same value for property userPrincipalName already exists: {upn}."),
+        )
+    }
+
+    /// 409/990001: the user changed while this request changed it; read it again.
+    pub fn user_changed(id: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            990001,
+            format!("User {id} was changed by another request; read it and try again."),
+        )
+    }
+
+    /// 404/1000: no directory role with this id.
+    pub fn role_not_found(id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            1000,
+            format!("Directory role {id} not found."),
+        )
+    }
+
+    /// 409/990001: the user already holds the role.
+    pub fn already_member(user: &str, role: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            990001,
+            format!("User {user} is already a member of directory role {role}."),
+        )
+    }
+
+    /// 404/1000: the user does not hold the role.
+    pub fn not_a_member(user: &str, role: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            1000,
+            format!("User {user} is not a member of directory role {role}."),
+        )
+    }
+
     /// 404/60003: the control plane knows no such partner.
     pub fn partner_not_found(tenant: &str) -> Self {
         Self::new(

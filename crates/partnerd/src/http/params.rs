@@ -24,6 +24,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Segment {
     }
 }
 
+/// Every parameter of a route, in order, as text: for routes with more than two.
+pub struct Segments(pub Vec<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segments {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<Vec<String>>::from_request_parts(parts, state)
+            .await
+            .map(|Path(s)| Segments(s))
+            .map_err(|e| ApiError::malformed(format!("The path is invalid: {e}.")))
+    }
+}
+
 /// An id from the path ([`partnerd_store::CustomerId`], [`partnerd_store::TenantId`]): a
 /// GUID in any casing, kept canonical; anything else is 400/2000 before the handler runs.
 pub struct PathId<T>(pub T);

@@ -138,6 +138,16 @@ pub enum Body {
     FaultRules,
     /// `{"tenantId", "deletedCustomers"}`.
     Reset,
+    /// A customer's user.
+    CustomerUser,
+    /// A page of a customer's users.
+    CustomerUserPage,
+    /// A collection of directory roles.
+    DirectoryRolePage,
+    /// A user holding a directory role.
+    UserMember,
+    /// A page of a role's members.
+    UserMemberPage,
     /// Every partner with its apps, users and links (control plane).
     Partners,
     /// One partner with its apps, users and links (control plane).
@@ -279,6 +289,17 @@ fn schema(gen: &mut SchemaGenerator, body: Body) -> Value {
         Body::Reset => {
             return json!({"type": "object", "required": ["tenantId", "deletedCustomers"],
                 "properties": {"tenantId": {"type": "string"}, "deletedCustomers": {"type": "integer", "minimum": 0}}})
+        }
+        Body::CustomerUser => gen.subschema_for::<partnerd_wire::CustomerUser>(),
+        Body::CustomerUserPage => {
+            gen.subschema_for::<ResourceCollection<partnerd_wire::CustomerUser>>()
+        }
+        Body::DirectoryRolePage => {
+            gen.subschema_for::<ResourceCollection<partnerd_wire::DirectoryRole>>()
+        }
+        Body::UserMember => gen.subschema_for::<partnerd_wire::UserMember>(),
+        Body::UserMemberPage => {
+            gen.subschema_for::<ResourceCollection<partnerd_wire::UserMember>>()
         }
         Body::Partners => gen.subschema_for::<Vec<crate::control::partners::PartnerDetails>>(),
         Body::Partner => gen.subschema_for::<crate::control::partners::PartnerDetails>(),

@@ -279,7 +279,7 @@ fn list_params(raw: Option<&str>) -> ListParams {
     p
 }
 
-fn page_size(raw: Option<&str>) -> ApiResult<u32> {
+pub(crate) fn page_size(raw: Option<&str>) -> ApiResult<u32> {
     let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(MAX_PAGE);
     };

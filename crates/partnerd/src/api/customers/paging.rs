@@ -53,6 +53,11 @@ impl PageSigner {
 
     /// The token for a state.
     pub fn seal(&self, state: &PageState) -> String {
+        self.seal_any(state)
+    }
+
+    /// The token for any scan's state (a user list's, a role's members).
+    pub fn seal_any<T: Serialize>(&self, state: &T) -> String {
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(state).unwrap_or_default());
         let mut mac = self.mac();
         mac.update(body.as_bytes());
@@ -62,19 +67,24 @@ impl PageSigner {
         )
     }
 
-    /// The state of a token presented by `partner`; 400/800002 if tampered or foreign.
-    pub fn open_token(&self, token: &str, partner: &TenantId) -> Result<PageState, ApiError> {
+    /// The state of a token [`Self::seal_any`] made; 400/800002 if tampered with or not one.
+    pub fn open_any<T: serde::de::DeserializeOwned>(&self, token: &str) -> Result<T, ApiError> {
         let invalid = || ApiError::malformed("The continuation token is not valid.");
         let (body, sig) = token.trim().split_once('.').ok_or_else(invalid)?;
         let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| invalid())?;
         let mut mac = self.mac();
         mac.update(body.as_bytes());
         mac.verify_slice(&sig).map_err(|_| invalid())?;
-        let state: PageState = URL_SAFE_NO_PAD
+        URL_SAFE_NO_PAD
             .decode(body)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(invalid)?;
+            .ok_or_else(invalid)
+    }
+
+    /// The state of a token presented by `partner`; 400/800002 if tampered or foreign.
+    pub fn open_token(&self, token: &str, partner: &TenantId) -> Result<PageState, ApiError> {
+        let state: PageState = self.open_any(token)?;
         if &state.partner != partner {
             return Err(ApiError::malformed(
                 "The continuation token belongs to another partner.",
