@@ -495,3 +495,69 @@ async fn the_dashboard_sees_and_steers_every_node_alike() {
     let (status, conflict) = json(put(&nodes[2], edited).await.unwrap()).await;
     assert_eq!((status, conflict["code"].clone()), (400, json!(2055)));
 }
+
+/// A sign-in name is held by one user, whichever nodes race for it: twelve creates of one
+/// name over three nodes at once, exactly one made.
+#[tokio::test]
+async fn one_user_name_raced_over_three_nodes_is_made_once() {
+    let Some((nodes, partner)) = cluster().await else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let tenant = partner["tenantId"].as_str().unwrap();
+    let minted: Value = http
+        .post(format!(
+            "{}/_partnerd/partners/{tenant}/token",
+            nodes[0].base
+        ))
+        .bearer_auth("multi-node")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = minted["access_token"].as_str().unwrap().to_owned();
+    let customer = create_customer(&http, &nodes[0], &token, "usersrace.onmicrosoft.com").await;
+    let users = format!("/v1/customers/{}/users", customer["id"].as_str().unwrap());
+    let body = json!({"userPrincipalName": "same@usersrace.onmicrosoft.com", "displayName": "Same",
+        "passwordProfile": {"password": "Password!1"}});
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let request = http
+            .post(format!("{}{users}", nodes[i % 3].base))
+            .bearer_auth(&token)
+            .json(&body);
+        set.spawn(async move { request.send().await.unwrap().status().as_u16() });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = set.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
+    let page: Value = http
+        .get(format!("{}{users}", nodes[2].base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let same = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["userPrincipalName"] == "same@usersrace.onmicrosoft.com")
+        .count();
+    assert_eq!(same, 1, "{page}");
+}

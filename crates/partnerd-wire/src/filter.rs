@@ -309,6 +309,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn user_filters_read_as_the_sdk_and_powershell_send_them() {
+        let inactive =
+            UserFilter::parse(r#"{"Field":"UserState","Value":"Inactive","Operator":"equals"}"#)
+                .unwrap();
+        assert_eq!(inactive, UserFilter::State(crate::UserState::Inactive));
+        assert_eq!(UserFilter::parse(&inactive.to_json()).unwrap(), inactive);
+        let name =
+            UserFilter::parse(r#"{"field":"display_name","value":"Bob","operator":"StartsWith"}"#)
+                .unwrap();
+        assert!(UserFilter::admits(
+            Some(&name),
+            "bobby",
+            "x@y",
+            crate::UserState::Active
+        ));
+        assert!(!UserFilter::admits(
+            Some(&name),
+            "bobby",
+            "x@y",
+            crate::UserState::Inactive
+        ));
+        assert!(!UserFilter::admits(
+            None,
+            "a",
+            "b",
+            crate::UserState::Inactive
+        ));
+        for bad in [
+            r#"{"Field":"UserState","Value":"Gone","Operator":"equals"}"#,
+            r#"{"Field":"UserState","Value":"Inactive","Operator":"starts_with"}"#,
+            r#"{"Field":"Email","Value":"a","Operator":"equals"}"#,
+            r#"{"Field":"DisplayName","Value":"","Operator":"equals"}"#,
+            r#"{"Field":"DisplayName","Value":"a","Operator":"substring"}"#,
+            "[]",
+        ] {
+            assert!(UserFilter::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn net_and_java_spellings_parse_alike() {
         let net = CustomerFilter::parse(
             r#"{"Field":"CompanyName","Value":"con","Operator":"starts_with"}"#,

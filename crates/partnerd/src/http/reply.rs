@@ -116,6 +116,9 @@ fn xml_root(tree: &serde_json::Value) -> &'static str {
                 Some("CustomerCompanyProfile") => "CustomerCompanyProfile",
                 Some("PartnerRelationship") => "PartnerRelationship",
                 Some("Subscription") => "Subscription",
+                Some("CustomerUser") => "CustomerUser",
+                Some("DirectoryRole") => "DirectoryRole",
+                Some("UserMember") => "UserMember",
                 _ if map.contains_key("code") && map.contains_key("description") => "ApiFault",
                 _ => "Response",
             }

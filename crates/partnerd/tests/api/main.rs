@@ -28,6 +28,7 @@ mod self_serve;
 mod shapes;
 mod subscriptions;
 mod token_service;
+mod users;
 mod validation_status;
 mod verified_domains;
 mod wire;
