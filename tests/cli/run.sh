@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Drives the client CLI (`partnerd customers|billing|domains|addresses|qualifications|agreements|
-# security|incidents|seed`)
+# users|security|incidents|seed`)
 # against a started partnerd
 # and checks its output and its exit codes; and the store commands' output a script reads
 # (`keys list`, `export --output`).
@@ -165,6 +165,40 @@ PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) expect 0 securit
 grep -q "Northwind CLI Partner app" <<<"$OUT" || fail "security adoption: $OUT"
 expect 0 incidents list --open
 grep -q "SP100002" <<<"$OUT" && ! grep -q "TM100003" <<<"$OUT" || fail "incidents list --open: $OUT"
+
+# A customer's users and directory roles (app+user only): the admin made with the customer,
+# a user with a password the command makes, a role by name, delete and restore.
+expect 4 users list "$ID"
+U() { PC_USERNAME=$(field userName) PC_PASSWORD=$(field userPassword) expect "$@"; }
+U 0 users list "$ID"
+grep -q "admin@clitest.onmicrosoft.com  admin" <<<"$OUT" || fail "users list: $OUT"
+U 0 users create "$ID" --upn grace@clitest.onmicrosoft.com --display-name "Grace Hopper" --json
+USER=$(json 'd["id"]')
+PASSWORD=$(json 'd["password"]')
+[[ ${#PASSWORD} -ge 16 ]] || fail "a made password is printed once: $OUT"
+U 5 users create "$ID" --upn GRACE@clitest.onmicrosoft.com --display-name Again --new-password 'Password!1'
+grep -q "990001" "$WORK/err" || fail "a taken name: $(cat "$WORK/err")"
+U 6 users create "$ID" --upn weak@clitest.onmicrosoft.com --display-name Weak --new-password weakpassword
+grep -q "passwordProfile.password" "$WORK/err" || fail "a weak password: $(cat "$WORK/err")"
+U 0 users update "$ID" "$USER" --display-name "Rear Admiral Hopper" --json
+[[ $(json 'd["displayName"]') == "Rear Admiral Hopper" ]] || fail "users update: $OUT"
+U 0 users reset-password "$ID" "$USER" --force-change
+grep -q "shown only now" <<<"$OUT" || fail "users reset-password: $OUT"
+U 0 users add-role "$ID" "$USER" "helpdesk administrator"
+U 0 users roles "$ID" "$USER"
+grep -q "729827e3-9c14-49f7-bb1b-9608f156bbb8  Helpdesk Administrator" <<<"$OUT" || fail "users roles: $OUT"
+U 0 users role-members "$ID" "Helpdesk Administrator" --json
+[[ $(json 'd[0]["id"]') == "$USER" ]] || fail "users role-members: $OUT"
+U 3 users add-role "$ID" "$USER" "Chief Vibes Officer"
+U 0 users remove-role "$ID" "$USER" 729827e3-9c14-49f7-bb1b-9608f156bbb8
+U 0 users delete "$ID" "$USER"
+U 3 users get "$ID" "$USER"
+U 0 users list "$ID" --deleted --json
+[[ $(json 'd[0]["state"]') == inactive ]] || fail "users list --deleted: $OUT"
+U 0 users restore "$ID" "$USER" --json
+[[ $(json 'd["state"]') == active ]] || fail "users restore: $OUT"
+U 0 users list "$ID" --name rear --json
+[[ $(json 'len(d)') == 1 ]] || fail "users list --name: $OUT"
 
 # App-only tokens may not end relationships; app+user ones may.
 expect 4 customers remove-relationship "$ID"

@@ -168,6 +168,13 @@ enum Command {
         #[command(subcommand)]
         command: client::QualificationsCommand,
     },
+    /// Client: a customer's user accounts and directory roles (app+user credentials).
+    Users {
+        #[command(flatten)]
+        connection: Connection,
+        #[command(subcommand)]
+        command: client::UsersCommand,
+    },
     /// Client: confirm and read Microsoft Customer Agreement acceptance.
     Agreements {
         #[command(flatten)]
@@ -266,6 +273,13 @@ async fn run(command: Command) -> Result<ExitCode, CliError> {
         } => {
             let (api, out) = connection.connect()?;
             client::agreements::run(&api, &out, command).await?;
+        }
+        Command::Users {
+            connection,
+            command,
+        } => {
+            let (api, out) = connection.connect()?;
+            client::users::run(&api, &out, command).await?;
         }
         Command::Qualifications {
             connection,

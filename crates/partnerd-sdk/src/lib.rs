@@ -34,6 +34,7 @@ mod lifecycle;
 mod operations;
 mod security;
 mod transport;
+mod users;
 mod validations;
 
 use std::sync::Arc;
@@ -61,6 +62,10 @@ pub use security::{
     ServiceIncidentsOperations,
 };
 pub use transport::{RetryEvent, RetryHook, RetryPolicy};
+pub use users::{
+    DirectoryRoleCollectionOperations, DirectoryRoleOperations, UserCollectionOperations,
+    UserMemberOperations, UserOperations,
+};
 pub use validations::{CountryValidationRulesOperations, ValidationsOperations};
 
 /// A Partner Center cloud: the API and token-service addresses to use.

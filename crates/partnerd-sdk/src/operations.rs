@@ -109,7 +109,7 @@ impl CustomersOperations {
         &self,
         page: &ResourceCollection<Customer>,
     ) -> Result<Option<ResourceCollection<Customer>>> {
-        match next_call(page) {
+        match next_call(page, "/v1/customers") {
             Some(call) => self.client.execute_json(&call).await.map(Some),
             None => Ok(None),
         }
@@ -131,7 +131,7 @@ impl CustomersOperations {
                     Cursor::Done => return Ok(None),
                 };
                 let page: ResourceCollection<Customer> = client.execute_json(&call).await?;
-                let next = match next_call(&page) {
+                let next = match next_call(&page, "/v1/customers") {
                     Some(c) => Cursor::Next(c),
                     None => Cursor::Done,
                 };
@@ -173,7 +173,8 @@ impl CustomersOperations {
 
 /// The call for the page after `page`: its `links.next` when given, else `seekOperation=Next`
 /// with the continuation token.
-fn next_call<T>(page: &ResourceCollection<T>) -> Option<Call> {
+/// The call for the page after `page` (its `links.next`, else a seek on `list`), or `None`.
+pub(crate) fn next_call<T>(page: &ResourceCollection<T>, list: &str) -> Option<Call> {
     let token = page.continuation_token.as_ref()?;
     if let Some(next) = &page.links.next {
         if next.method.eq_ignore_ascii_case("GET") && next.uri.starts_with('/') {
@@ -196,7 +197,7 @@ fn next_call<T>(page: &ResourceCollection<T>) -> Option<Call> {
             return Some(call);
         }
     }
-    let mut call = Call::new(Method::GET, "/v1/customers");
+    let mut call = Call::new(Method::GET, list);
     call.query.push(("seekOperation", "Next".into()));
     call.headers.push(("MS-ContinuationToken", token.clone()));
     Some(call)

@@ -16,6 +16,7 @@ pub mod domains;
 pub mod output;
 pub mod qualifications;
 pub mod security;
+pub mod users;
 
 pub use addresses::AddressesCommand;
 pub use agreements::AgreementsCommand;
@@ -25,3 +26,4 @@ pub use customers::CustomersCommand;
 pub use domains::DomainsCommand;
 pub use qualifications::QualificationsCommand;
 pub use security::{IncidentsCommand, SecurityCommand};
+pub use users::UsersCommand;
