@@ -163,6 +163,9 @@ try {
   await step("billing profile: an edit saved with its ETag, then a conflict as the API answers it", async () => {
     await page.goto(`${BASE}/_partnerd/ui/#/partners/${TENANT}/customers/${fabrikamOne}`);
     await page.getByRole("heading", { name: "Fabrikam One", level: 1 }).waitFor();
+    // Its users, the admin made with it among them.
+    await page.locator("section", { has: page.getByRole("heading", { name: "Users" }) })
+      .getByText("admin@fabrikamone.onmicrosoft.com").waitFor();
     const before = (await page.locator("#billing-etag").textContent()).trim();
     await page.getByLabel("First name").fill("Grace");
     await page.getByRole("button", { name: "Save billing profile" }).click();

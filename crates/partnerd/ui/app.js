@@ -394,9 +394,10 @@ async function customerView(tenant, id, isCurrent) {
   const agreements = section("Agreements", "s-agreements");
   const qualifications = section("Qualifications", "s-qualifications");
   const subscriptions = section("Subscriptions", "s-subscriptions");
+  const users = section("Users", "s-users");
   setView("Customer", h("p", { class: "crumbs" }, h("a", { href: "#/partners" }, "Partners"), " › ",
     h("a", { href: `#/partners/${tenant}/customers` }, "Customers"), " › ", id),
-  h("h1", { id: "customer-title" }, "Customer"), overview, billing, company, relationships, agreements, qualifications, subscriptions);
+  h("h1", { id: "customer-title" }, "Customer"), overview, billing, company, users, relationships, agreements, qualifications, subscriptions);
 
   const load = async (slot, path, render) => {
     const loading = h("p", { class: "hint" }, "Loading…");
@@ -428,6 +429,8 @@ async function customerView(tenant, id, isCurrent) {
       ["Accepted", (a) => a.dateAgreed], ["By", (a) => a.primaryContact?.email]])),
     load(qualifications, `${base}/qualifications`, (items) => list(Array.isArray(items) ? items : items.items,
       [["Qualification", (q) => q.qualification], ["Status", (q) => q.vettingStatus || ""]])),
+    load(users, `${base}/users?size=100`, (page) => list(page.items, [["Display name", (u) => u.displayName],
+      ["User name", (u) => u.userPrincipalName], ["State", (u) => u.state], ["Id", (u) => h("span", { class: "mono" }, u.id)]])),
     load(subscriptions, `${base}/subscriptions`, (page) => list(page.items, [["Offer", (s) => s.offerName || s.friendlyName],
       ["Quantity", (s) => s.quantity], ["Status", (s) => s.status]])),
   ]);
