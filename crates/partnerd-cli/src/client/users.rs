@@ -228,6 +228,22 @@ async fn role_id(client: &PartnerCenter, customer: &str, role: &str) -> Result<S
         .ok_or_else(|| CliError::NotOffered(format!("the customer has no directory role {role}")))
 }
 
+/// The members of a role given by id or by name.
+async fn members(
+    client: &PartnerCenter,
+    customer: &str,
+    role: &str,
+) -> Result<(String, partnerd_sdk::UserMemberOperations), CliError> {
+    let role = role_id(client, customer, role).await?;
+    let ops = client
+        .customers()
+        .by_id(customer)
+        .directory_roles()
+        .by_id(&role)
+        .user_members();
+    Ok((role, ops))
+}
+
 /// Prints a user, with the password when this command made it.
 fn print_user(out: &Output, user: &CustomerUser, made: Option<&str>) {
     match made {
@@ -379,15 +395,8 @@ pub async fn run(
             user,
             role,
         } => {
-            let role = role_id(client, &customer, &role).await?;
-            let m = client
-                .customers()
-                .by_id(&customer)
-                .directory_roles()
-                .by_id(&role)
-                .user_members()
-                .add(&user)
-                .await?;
+            let (role, members) = members(client, &customer, &role).await?;
+            let m = members.add(&user).await?;
             out.line(&m, || format!("{user} now holds {role}"));
         }
         UsersCommand::RemoveRole {
@@ -395,28 +404,15 @@ pub async fn run(
             user,
             role,
         } => {
-            let role = role_id(client, &customer, &role).await?;
-            client
-                .customers()
-                .by_id(&customer)
-                .directory_roles()
-                .by_id(&role)
-                .user_members()
-                .remove(&user)
-                .await?;
+            let (role, members) = members(client, &customer, &role).await?;
+            members.remove(&user).await?;
             out.line(
                 &serde_json::json!({"removed": user, "roleId": role}),
                 || format!("{user} no longer holds {role}"),
             );
         }
         UsersCommand::RoleMembers { customer, role } => {
-            let role = role_id(client, &customer, &role).await?;
-            let members = client
-                .customers()
-                .by_id(&customer)
-                .directory_roles()
-                .by_id(&role)
-                .user_members();
+            let (_, members) = members(client, &customer, &role).await?;
             let mut page = members.query(0).await?;
             let mut all = std::mem::take(&mut page.items);
             while let Some(mut next) = members.next_page(&page).await? {

@@ -40,6 +40,10 @@ async fn call(
     status_json(r.send().await.unwrap()).await
 }
 
+async fn patch(s: &TestServer, token: &str, path: &str, body: Value) -> (u16, Value) {
+    call(s, token, Method::PATCH, path, Some(body)).await
+}
+
 /// A create body as the .NET SDK sends it: PascalCase, every unset property an explicit null.
 fn sdk_user(upn: &str, display: &str, password: &str) -> Value {
     json!({
@@ -415,7 +419,7 @@ async fn updates_reset_passwords_and_renames_follow_the_name_rules() {
     whole["displayName"] = json!("Grace B. Hopper");
     whole["lastName"] = Value::Null;
     whole["passwordProfile"] = json!({"password": null, "forceChangePassword": true});
-    let (status, v) = call(&s, &t, Method::PATCH, &path, Some(whole)).await;
+    let (status, v) = patch(&s, &t, &path, whole).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["displayName"], "Grace B. Hopper");
     assert_eq!(v["lastName"], "Hopper", "a null leaves it");
@@ -431,55 +435,44 @@ async fn updates_reset_passwords_and_renames_follow_the_name_rules() {
         .unwrap()
     };
     let before = hash();
-    let (status, _) = call(&s, &t, Method::PATCH, &path, Some(json!({"passwordProfile": {"password": "Renew456*", "forceChangePassword": true}, "attributes": {"objectType": "CustomerUser"}}))).await;
+    let (status, _) = patch(&s, &t, &path, json!({"passwordProfile": {"password": "Renew456*", "forceChangePassword": true}, "attributes": {"objectType": "CustomerUser"}})).await;
     assert_eq!(status, 200);
     assert_ne!(hash(), before);
-    let (status, e) = call(
+    let (status, e) = patch(
         &s,
         &t,
-        Method::PATCH,
         &path,
-        Some(json!({"passwordProfile": {"password": "weakweak"}})),
+        json!({"passwordProfile": {"password": "weakweak"}}),
     )
     .await;
     assert_eq!((status, e["code"].as_i64()), (400, Some(27002)));
 
     // Renames: to a taken name refused; to a free one, and the old name is free again.
-    let (status, e) = call(
+    let (status, e) = patch(
         &s,
         &t,
-        Method::PATCH,
         &path,
-        Some(json!({"userPrincipalName": "taken@updates.onmicrosoft.com"})),
+        json!({"userPrincipalName": "taken@updates.onmicrosoft.com"}),
     )
     .await;
     assert_eq!((status, e["code"].as_i64()), (409, Some(990001)));
-    let (status, v) = call(
+    let (status, v) = patch(
         &s,
         &t,
-        Method::PATCH,
         &path,
-        Some(json!({"UserPrincipalName": "admiral@updates.onmicrosoft.com"})),
+        json!({"UserPrincipalName": "admiral@updates.onmicrosoft.com"}),
     )
     .await;
     assert_eq!(status, 200);
     assert_eq!(v["userPrincipalName"], "admiral@updates.onmicrosoft.com");
     create(&s, &t, &c, "grace", "New Grace").await;
-    let (status, e) = call(
-        &s,
-        &t,
-        Method::PATCH,
-        &path,
-        Some(json!({"state": "inactive"})),
-    )
-    .await;
+    let (status, e) = patch(&s, &t, &path, json!({"state": "inactive"})).await;
     assert_eq!((status, e["code"].as_i64()), (400, Some(27002)));
-    let (status, e) = call(
+    let (status, e) = patch(
         &s,
         &t,
-        Method::PATCH,
         &format!("/v1/customers/{}/users/{}", c.id, uuid::Uuid::new_v4()),
-        Some(json!({"displayName": "x"})),
+        json!({"displayName": "x"}),
     )
     .await;
     assert_eq!((status, e["code"].as_i64()), (404, Some(3000)));
@@ -530,20 +523,13 @@ async fn a_deleted_user_is_inactive_restorable_for_thirty_days_then_gone() {
     .await;
     assert_eq!(status, 409);
     // Any change but a restore is refused.
-    let (status, _) = call(
-        &s,
-        &t,
-        Method::PATCH,
-        &path,
-        Some(json!({"displayName": "x"})),
-    )
-    .await;
+    let (status, _) = patch(&s, &t, &path, json!({"displayName": "x"})).await;
     assert_eq!(status, 404);
 
     // Restore, as PowerShell's Restore-PartnerCustomerUser sends it.
     clock.advance(29 * 24 * 3600);
     let t = s.user_token().await;
-    let (status, back) = call(&s, &t, Method::PATCH, &path, Some(json!({"State": "active", "UserDomainType": "none", "Attributes": {"ObjectType": "CustomerUser"}}))).await;
+    let (status, back) = patch(&s, &t, &path, json!({"State": "active", "UserDomainType": "none", "Attributes": {"ObjectType": "CustomerUser"}})).await;
     assert_eq!(status, 200, "{back}");
     assert_eq!(back["state"], "active");
     assert_eq!(back["displayName"], "Temp");
@@ -553,14 +539,7 @@ async fn a_deleted_user_is_inactive_restorable_for_thirty_days_then_gone() {
     s.authed(Method::DELETE, &path, &t).send().await.unwrap();
     clock.advance(30 * 24 * 3600);
     let t = s.user_token().await;
-    let (status, _) = call(
-        &s,
-        &t,
-        Method::PATCH,
-        &path,
-        Some(json!({"State": "active"})),
-    )
-    .await;
+    let (status, _) = patch(&s, &t, &path, json!({"State": "active"})).await;
     assert_eq!(status, 404);
     let (_, deleted) = call(&s, &t, Method::GET, &inactive, None).await;
     assert_eq!(deleted["totalCount"], 0);
