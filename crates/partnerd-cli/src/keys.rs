@@ -57,12 +57,14 @@ pub async fn run(command: KeysCommand) -> Result<(), CliError> {
         }
         KeysCommand::Retire { db, kid } => {
             let store = db.open().await?;
-            let active = store.signing_keys().await?;
-            if active.len() == 1 && active[0].kid == kid {
-                return Err(CliError::OnlyActiveKey(kid));
-            }
+            // The store refuses the last active key atomically; reading again tells why.
             if !store.retire_signing_key(&kid).await? {
-                return Err(CliError::NoSuchKey(kid));
+                let active = store.signing_keys().await?;
+                return Err(if active.iter().any(|k| k.kid == kid) {
+                    CliError::OnlyActiveKey(kid)
+                } else {
+                    CliError::NoSuchKey(kid)
+                });
             }
             println!("retired {kid}");
         }

@@ -94,7 +94,8 @@ pub trait KeyStore: Send + Sync {
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
     /// Adds a signing key; from now on it is the newest and signs new tokens.
     async fn add_signing_key(&self, key: SigningKeyRecord) -> StoreResult<()>;
-    /// Retires a key: it neither signs nor validates any more. False if no such active key.
+    /// Retires a key: it neither signs nor validates any more. False if there is no such
+    /// active key, or if it is the only one (nothing would sign), decided atomically.
     async fn retire_signing_key(&self, kid: &str) -> StoreResult<bool>;
     /// The secret stored under `name`; `candidate` is stored and returned if there is none yet,
     /// so concurrent first callers on several nodes all end with the same value.

@@ -35,11 +35,9 @@ pub enum RecordKind {
     DirectSign,
     /// A partner's self-serve policy for the customer (key: the policy id).
     SelfServePolicy,
-    /// A user account of the customer's tenant (key: its object id).
+    /// The user accounts of the customer's tenant, with their directory roles (key:
+    /// `directory`).
     CustomerUser,
-    /// Which user holds a sign-in name (key: the name in lower case): the one writer of a
-    /// name at a time, so two creates cannot both take it.
-    UserName,
 }
 
 impl RecordKind {
@@ -54,12 +52,11 @@ impl RecordKind {
             Self::DirectSign => "direct_sign",
             Self::SelfServePolicy => "self_serve_policy",
             Self::CustomerUser => "customer_user",
-            Self::UserName => "user_name",
         }
     }
 
     /// Every kind.
-    pub const ALL: [RecordKind; 9] = [
+    pub const ALL: [RecordKind; 8] = [
         Self::Subscription,
         Self::Qualification,
         Self::GccValidation,
@@ -68,7 +65,6 @@ impl RecordKind {
         Self::DirectSign,
         Self::SelfServePolicy,
         Self::CustomerUser,
-        Self::UserName,
     ];
 }
 

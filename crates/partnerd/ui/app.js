@@ -165,14 +165,20 @@ async function partnerToken(tenant) {
 
 /** A Partner Center API call as the partner, with fresh tracking ids. */
 async function asPartner(tenant, path, options = {}) {
-  const token = await partnerToken(tenant);
   const headers = {
     "MS-CorrelationId": options.correlationId || uuid(),
     "MS-RequestId": uuid(),
     "MS-PartnerCenter-Application": "partnerd dashboard",
     ...(options.headers || {}),
   };
-  return call(path, { ...options, token, headers });
+  try {
+    return await call(path, { ...options, token: await partnerToken(tenant), headers });
+  } catch (e) {
+    // A token signed by a key retired since: mint another, once.
+    if (!(e instanceof HttpError && e.status === 401)) throw e;
+    partnerTokens.delete(tenant);
+    return call(path, { ...options, token: await partnerToken(tenant), headers });
+  }
 }
 
 // ---- routing -------------------------------------------------------------------------------
@@ -215,8 +221,12 @@ async function route() {
   const views = { partners: partnersView, journal: journalView, faults: faultsView, metrics: metricsView, keys: keysView };
   const view = views[section];
   const isCurrent = () => seq === renderSeq;
+  const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  // Ids go into API paths: anything but a GUID (a `..`, say) is no page.
+  const badIds = section === "partners" && parts.slice(1).some((p, i) => i !== 1 && !guid.test(p));
   try {
-    if (section === "partners" && parts[2] === "customers" && parts[3]) await customerView(parts[1], parts[3], isCurrent);
+    if (badIds) setView("Not found", h("h1", {}, "Nothing here"), h("p", {}, h("a", { href: "#/partners" }, "Back to the partners")));
+    else if (section === "partners" && parts[2] === "customers" && parts[3]) await customerView(parts[1], parts[3], isCurrent);
     else if (section === "partners" && parts[2] === "customers") await customersView(parts[1], params, isCurrent);
     else if (view) await view(params, isCurrent);
     else setView("Not found", h("h1", {}, "Nothing here"), h("p", {}, h("a", { href: "#/partners" }, "Back to the partners")));
@@ -471,12 +481,16 @@ function billingEditor(tenant, base, profile, etagHeader) {
       const conflict = err.status === 400 && err.body && err.body.code === 2055;
       outcome.replaceChildren(problem(err, conflict ? "Not saved: someone changed the profile since it was loaded (ETag conflict)" : "Not saved"),
         conflict ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: async () => {
-          const fresh = await asPartner(tenant, `${base}/profiles/billing`);
-          profile = fresh.body;
-          etag = profile.attributes?.etag || "";
-          etagText.textContent = etag;
-          fill(profile);
-          outcome.replaceChildren(h("p", { class: "ok", role: "status" }, `Reloaded the current profile (ETag ${etag}); your edits were replaced.`));
+          try {
+            const fresh = await asPartner(tenant, `${base}/profiles/billing`);
+            profile = fresh.body;
+            etag = profile.attributes?.etag || (fresh.headers.get("ETag") || "").replace(/"/g, "");
+            etagText.textContent = etag;
+            fill(profile);
+            outcome.replaceChildren(h("p", { class: "ok", role: "status" }, `Reloaded the current profile (ETag ${etag}); your edits were replaced.`));
+          } catch (reloadError) {
+            outcome.replaceChildren(problem(reloadError, "The profile could not be reloaded"));
+          }
         } }, "Load the current profile")) : null);
     } finally {
       save.disabled = false;
@@ -530,7 +544,7 @@ async function journalView(params, isCurrent) {
     for (const p of Object.keys(doc.paths || {}).filter((p) => !p.startsWith("/_partnerd")).sort()) routes.append(h("option", { value: p }));
   }).catch(() => {});
 
-  const seen = new Set();
+  let seen = new Set();
   const q = new URLSearchParams({ limit: String(JOURNAL_ROWS) });
   for (const k of ["correlationId", "status", "route"]) if (params.get(k)) q.set(k, params.get(k));
   let first = true;
@@ -545,9 +559,10 @@ async function journalView(params, isCurrent) {
     if (!isCurrent()) return;
     const fresh = entries.filter((e) => !seen.has(key(e)));
     for (const entry of fresh.reverse()) {
-      seen.add(key(entry));
       body.prepend(...journalRow(entry, headers, !first));
     }
+    // New entries only ever come first, so the latest answer's keys are all that is needed.
+    seen = new Set(entries.map(key));
     let shown = body.querySelectorAll("tr.entry").length;
     while (shown > JOURNAL_ROWS) {
       // The oldest entry goes with its bodies' row.
@@ -560,7 +575,8 @@ async function journalView(params, isCurrent) {
     first = false;
   };
   await poll();
-  if (live.checked) {
+  // A view left while its first poll ran must not start polling.
+  if (live.checked && isCurrent()) {
     const timer = setInterval(poll, JOURNAL_POLL_MS);
     stopCurrent = () => clearInterval(timer);
   }
@@ -694,6 +710,7 @@ async function metricsView(params, isCurrent) {
     draw();
   };
   await poll();
+  if (!isCurrent()) return;
   const timer = setInterval(poll, METRICS_POLL_MS);
   stopCurrent = () => clearInterval(timer);
 }

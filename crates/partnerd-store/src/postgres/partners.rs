@@ -322,12 +322,24 @@ impl KeyStore for PostgresStore {
 
     async fn retire_signing_key(&self, kid: &str) -> StoreResult<bool> {
         self.timed(async {
+            let mut client = self.conn().await?;
+            let tx = begin(&mut client).await?;
+            // The active keys locked first: a concurrent retirement waits, then counts what
+            // this one left, so the last key is never retired.
+            execute(
+                &tx,
+                "SELECT kid FROM signing_keys WHERE NOT retired FOR UPDATE",
+                &[],
+            )
+            .await?;
             let n = execute(
-                &self.conn().await?,
-                "UPDATE signing_keys SET retired = TRUE WHERE kid = $1 AND NOT retired",
+                &tx,
+                "UPDATE signing_keys SET retired = TRUE WHERE kid = $1 AND NOT retired \
+                 AND (SELECT count(*) FROM signing_keys WHERE NOT retired) > 1",
                 &[&kid],
             )
             .await?;
+            commit(tx).await?;
             Ok(n > 0)
         })
         .await

@@ -315,7 +315,8 @@ impl KeyStore for SqliteStore {
         self.write(move |tx| {
             let n = tx
                 .execute(
-                    "UPDATE signing_keys SET retired = 1 WHERE kid = ?1 AND retired = 0",
+                    "UPDATE signing_keys SET retired = 1 WHERE kid = ?1 AND retired = 0 \
+                     AND (SELECT count(*) FROM signing_keys WHERE retired = 0) > 1",
                     [kid],
                 )
                 .map_err(map_err)?;

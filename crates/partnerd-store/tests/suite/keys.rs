@@ -79,4 +79,28 @@ pub(crate) async fn retired_keys_neither_sign_nor_validate(store: DynStore) {
     assert!(!store.retire_signing_key("k2").await.unwrap());
     assert!(!store.retire_signing_key("nope").await.unwrap());
     assert_eq!(kids(store.signing_keys().await.unwrap()), ["k1"]);
+    // The last active key stays: nothing would sign.
+    assert!(!store.retire_signing_key("k1").await.unwrap());
+    assert_eq!(kids(store.signing_keys().await.unwrap()), ["k1"]);
+}
+
+pub(crate) async fn concurrent_retirements_leave_a_key(store: DynStore) {
+    for (kid, at) in [("a", 1), ("b", 2), ("c", 3)] {
+        store
+            .add_signing_key(SigningKeyRecord {
+                kid: kid.into(),
+                private_pem: format!("pem-{kid}"),
+                created_at: at,
+            })
+            .await
+            .unwrap();
+    }
+    let (a, b, c) = tokio::join!(
+        store.retire_signing_key("a"),
+        store.retire_signing_key("b"),
+        store.retire_signing_key("c"),
+    );
+    let retired = [a.unwrap(), b.unwrap(), c.unwrap()];
+    assert_eq!(retired.iter().filter(|r| **r).count(), 2, "{retired:?}");
+    assert_eq!(store.signing_keys().await.unwrap().len(), 1);
 }

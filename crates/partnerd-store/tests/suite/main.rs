@@ -60,6 +60,7 @@ macro_rules! backend_suite {
                 keys: [
                     signing_keys_and_secrets,
                     retired_keys_neither_sign_nor_validate,
+                    concurrent_retirements_leave_a_key,
                 ],
                 customers: [
                     customer_create_and_lookup,

@@ -64,15 +64,15 @@ pub async fn retire(
     _: Admin,
     Segment(kid): Segment,
 ) -> ApiResult<StatusCode> {
-    let active = state.store.signing_keys().await?;
-    if !active.iter().any(|k| k.kid == kid) {
-        return Err(ApiError::not_found(format!("No active signing key {kid}.")));
-    }
-    if active.len() == 1 {
-        return Err(ApiError::last_signing_key(&kid));
-    }
+    // The store refuses to retire the last active key, atomically; a refusal is told apart
+    // from an unknown key by reading again.
     if !state.store.retire_signing_key(&kid).await? {
-        return Err(ApiError::not_found(format!("No active signing key {kid}.")));
+        let active = state.store.signing_keys().await?;
+        return Err(if active.iter().any(|k| k.kid == kid) {
+            ApiError::last_signing_key(&kid)
+        } else {
+            ApiError::not_found(format!("No active signing key {kid}."))
+        });
     }
     state.keys.reload().await?;
     Ok(StatusCode::NO_CONTENT)

@@ -452,15 +452,6 @@ impl ApiError {
         )
     }
 
-    /// 409/990001: the user changed while this request changed it; read it again.
-    pub fn user_changed(id: &str) -> Self {
-        Self::new(
-            StatusCode::CONFLICT,
-            990001,
-            format!("User {id} was changed by another request; read it and try again."),
-        )
-    }
-
     /// 404/1000: no directory role with this id.
     pub fn role_not_found(id: &str) -> Self {
         Self::new(

@@ -1,17 +1,16 @@
-//! A customer's users as partnerd keeps them: one record per user (`RecordKind::CustomerUser`,
-//! keyed by object id) with its password hash and directory roles, and one record per
-//! sign-in name (`RecordKind::UserName`) naming the user that holds it.
+//! A customer's users as partnerd keeps them: one customer record
+//! (`RecordKind::CustomerUser`, key `directory`) holding every user with its password hash and
+//! directory roles.
 //!
-//! Both are customer records, so they go with their customer (sandbox DELETE, partner reset)
-//! on every backend, and every write is a compare-and-swap of one record. A name is taken by
-//! inserting its record, which only one writer can do. A name record whose user no longer
-//! holds the name (renamed, or purged 30 days after deletion) is stale: the next user to want
-//! the name replaces it, again by compare-and-swap, so names are never deleted and a crash
-//! between the two writes of a create or rename leaves nothing that blocks anyone.
+//! One record, so that every change is one compare-and-swap of the whole directory: two
+//! requests can never both take a sign-in name, and a change that loses a race is simply run
+//! again on what won. It is a customer record, so it goes with its customer (sandbox DELETE,
+//! partner reset) on every backend, and export carries it. A test tenant's hundreds of users
+//! make a record of tens of kilobytes.
 //!
-//! The admin user `POST /v1/customers` answers credentials for is materialised the first time
-//! anything reads the customer's users, under an id derived from the customer's, so that
-//! nodes racing to make it make the same one.
+//! The admin user `POST /v1/customers` answers credentials for is in every directory from the
+//! start: until the first change writes the record, reads answer it from the customer, under
+//! an id derived from the customer's, so every node answers the same one.
 
 use partnerd_store::{CustomerId, CustomerRecord, CustomerView, RecordKind, TenantId};
 use partnerd_wire::{CustomerUser, ResourceAttributes, ResourceLinks, UserDomainType, UserState};
@@ -71,37 +70,11 @@ pub struct StoredUser {
     pub roles: Vec<String>,
 }
 
-/// What a sign-in name's record says.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct NameHolder {
-    user_id: String,
-}
-
-/// A user and the record it was read from (the compare-and-swap's expected value).
-#[derive(Debug, Clone)]
-pub struct Held {
-    /// The record as read.
-    pub record: CustomerRecord,
-    /// Its user.
-    pub user: StoredUser,
-}
-
 impl StoredUser {
     /// Whether it was deleted more than 30 days ago: gone for good.
     pub fn purged(&self, now: i64) -> bool {
         self.deleted_at
             .is_some_and(|at| now >= at.saturating_add(RESTORE_WINDOW_SECS))
-    }
-
-    /// Its record, written by `partner`.
-    pub fn record(&self, partner: TenantId) -> ApiResult<CustomerRecord> {
-        Ok(CustomerRecord::of(
-            RecordKind::CustomerUser,
-            self.id.clone(),
-            partner,
-            self,
-        )?)
     }
 
     /// The user as answered (never its password).
@@ -175,164 +148,133 @@ fn admin(view: &CustomerView) -> StoredUser {
     }
 }
 
-/// Every user of the customer not yet purged, in creation order (the admin made first if it
-/// was never made).
-pub async fn users(state: &AppState, view: &CustomerView) -> ApiResult<Vec<Held>> {
-    let now = state.clock.now_secs();
-    let mut records = state
-        .store
-        .customer_records(&view.id, RecordKind::CustomerUser)
-        .await?;
-    let admin_id = admin_id(&view.id);
-    if !records.iter().any(|r| r.key == admin_id) {
-        let admin = admin(view);
-        // The customer's reseller writes it; a racing node may have made it first.
-        let owner = view_owner(state, view).await?;
-        let record = admin.record(owner.clone())?;
-        // A user made under `admin@` meanwhile keeps the name; the admin is made all the same.
-        match claim(state, view, &admin.user_principal_name, &admin.id, &owner).await {
-            Err(e) if e.status != axum::http::StatusCode::CONFLICT => return Err(e),
-            _ => {}
-        }
-        state
-            .store
-            .insert_customer_record(&view.id, record, None)
-            .await?;
-        records = state
-            .store
-            .customer_records(&view.id, RecordKind::CustomerUser)
-            .await?;
-    }
-    let mut held = Vec::with_capacity(records.len());
-    for record in records {
-        let user: StoredUser = record.read()?;
-        if !user.purged(now) {
-            held.push(Held { record, user });
-        }
-    }
-    held.sort_by(|a, b| (a.user.created_ms, &a.user.id).cmp(&(b.user.created_ms, &b.user.id)));
-    Ok(held)
+/// The key of the directory record.
+const KEY: &str = "directory";
+
+/// How many times a change is run again after losing a race before it gives up.
+const ATTEMPTS: usize = 16;
+
+/// The stored directory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Directory {
+    users: Vec<StoredUser>,
 }
 
-/// A partner that resells to the customer, to own what partnerd makes on its behalf.
-async fn view_owner(state: &AppState, view: &CustomerView) -> ApiResult<TenantId> {
-    Ok(state
+/// The directory as stored (its record, the compare-and-swap's expected value), or as it is
+/// before anything was written: the admin alone.
+async fn load(
+    state: &AppState,
+    view: &CustomerView,
+) -> ApiResult<(Option<CustomerRecord>, Vec<StoredUser>)> {
+    let record = state
         .store
-        .customer_partners(&view.id)
+        .customer_records(&view.id, RecordKind::CustomerUser)
         .await?
         .into_iter()
-        .map(|(p, _)| p.tenant_id)
-        .next()
-        .unwrap_or_else(|| TenantId::from_stored(String::new())))
+        .find(|r| r.key == KEY);
+    let users = match &record {
+        Some(r) => r.read::<Directory>()?.users,
+        None => vec![admin(view)],
+    };
+    Ok((record, users))
+}
+
+/// Every user of the customer not yet purged, deleted ones included, in creation order.
+pub async fn users(state: &AppState, view: &CustomerView) -> ApiResult<Vec<StoredUser>> {
+    let now = state.clock.now_secs();
+    let (_, mut users) = load(state, view).await?;
+    users.retain(|u| !u.purged(now));
+    users.sort_by(|a, b| (a.created_ms, &a.id).cmp(&(b.created_ms, &b.id)));
+    Ok(users)
 }
 
 /// The user with this object id, deleted or not (but not purged); 404/3000 when none.
-pub async fn find(state: &AppState, view: &CustomerView, user_id: &str) -> ApiResult<Held> {
+pub async fn find(state: &AppState, view: &CustomerView, user_id: &str) -> ApiResult<StoredUser> {
     users(state, view)
         .await?
         .into_iter()
-        .find(|h| h.user.id.eq_ignore_ascii_case(user_id))
+        .find(|u| u.id.eq_ignore_ascii_case(user_id))
         .ok_or_else(|| ApiError::user_not_found(user_id))
 }
 
 /// The active user with this object id; 404/3000 when none (deleted users included).
-pub async fn find_active(state: &AppState, view: &CustomerView, user_id: &str) -> ApiResult<Held> {
-    let held = find(state, view, user_id).await?;
-    if held.user.state == UserState::Active {
-        Ok(held)
+pub async fn find_active(
+    state: &AppState,
+    view: &CustomerView,
+    user_id: &str,
+) -> ApiResult<StoredUser> {
+    let user = find(state, view, user_id).await?;
+    if user.state == UserState::Active {
+        Ok(user)
     } else {
         Err(ApiError::user_not_found(user_id))
     }
 }
 
-/// Makes `user_id` the holder of the sign-in name `upn`; 409/990001 when another user (active,
-/// or deleted and still restorable) holds it.
-pub async fn claim(
-    state: &AppState,
-    view: &CustomerView,
-    upn: &str,
-    user_id: &str,
-    partner: &TenantId,
-) -> ApiResult<()> {
-    let key = upn.to_lowercase();
-    let mine = CustomerRecord::of(
-        RecordKind::UserName,
-        key.clone(),
-        partner.clone(),
-        &NameHolder {
-            user_id: user_id.to_owned(),
-        },
-    )?;
-    if state
-        .store
-        .insert_customer_record(&view.id, mine.clone(), None)
-        .await?
-    {
-        return Ok(());
-    }
-    let names = state
-        .store
-        .customer_records(&view.id, RecordKind::UserName)
-        .await?;
-    let Some(current) = names.into_iter().find(|r| r.key == key) else {
-        // Gone since the insert failed: names are never deleted, so this is a race with
-        // nothing; try once more.
-        return match state
-            .store
-            .insert_customer_record(&view.id, mine, None)
-            .await?
-        {
-            true => Ok(()),
-            false => Err(ApiError::user_name_taken(upn)),
-        };
-    };
-    let holder: NameHolder = current.read()?;
-    if holder.user_id == user_id {
-        return Ok(());
-    }
-    let now = state.clock.now_secs();
-    let records = state
-        .store
-        .customer_records(&view.id, RecordKind::CustomerUser)
-        .await?;
-    let still_held = records
+/// The position of the user with this id (not purged) in `users`; 404/3000 when none.
+pub fn position(users: &[StoredUser], user_id: &str) -> ApiResult<usize> {
+    users
         .iter()
-        .filter(|r| r.key == holder.user_id)
-        .filter_map(|r| r.read::<StoredUser>().ok())
-        .any(|u| !u.purged(now) && u.user_principal_name.eq_ignore_ascii_case(upn));
-    if still_held {
-        return Err(ApiError::user_name_taken(upn));
-    }
-    // Stale: the holder was renamed or purged. Take it over, unless someone else just did.
-    if state
-        .store
-        .put_customer_record(&view.id, mine, Some(current.body))
-        .await?
+        .position(|u| u.id.eq_ignore_ascii_case(user_id))
+        .ok_or_else(|| ApiError::user_not_found(user_id))
+}
+
+/// 409/990001 when a user other than `user_id` (active, or deleted and still restorable)
+/// holds the sign-in name, ignoring case.
+pub fn name_free(users: &[StoredUser], upn: &str, user_id: &str) -> ApiResult<()> {
+    if users
+        .iter()
+        .any(|u| u.id != user_id && u.user_principal_name.eq_ignore_ascii_case(upn))
     {
-        Ok(())
-    } else {
         Err(ApiError::user_name_taken(upn))
+    } else {
+        Ok(())
     }
 }
 
-/// Writes a changed user over the one read; 409/990001 when it changed meanwhile (a
-/// concurrent write won).
-pub async fn replace(
+/// Runs `change` on the customer's users (purged ones already gone) and writes the result
+/// with a compare-and-swap, `partner` writing; a change that loses a race runs again on the
+/// directory that won. What `change` refuses is answered as it refuses it, nothing written.
+pub async fn change<T>(
     state: &AppState,
-    customer: &CustomerId,
-    held: Held,
-    next: &StoredUser,
-) -> ApiResult<()> {
-    let record = next.record(held.record.partner_id.clone())?;
-    if state
-        .store
-        .put_customer_record(customer, record, Some(held.record.body))
-        .await?
-    {
-        Ok(())
-    } else {
-        Err(ApiError::user_changed(&next.id))
+    view: &CustomerView,
+    partner: &TenantId,
+    change: impl Fn(&mut Vec<StoredUser>) -> ApiResult<T>,
+) -> ApiResult<T> {
+    for _ in 0..ATTEMPTS {
+        let now = state.clock.now_secs();
+        let (stored, mut users) = load(state, view).await?;
+        users.retain(|u| !u.purged(now));
+        let answer = change(&mut users)?;
+        let record = CustomerRecord::of(
+            RecordKind::CustomerUser,
+            KEY,
+            stored
+                .as_ref()
+                .map_or_else(|| partner.clone(), |r| r.partner_id.clone()),
+            &Directory { users },
+        )?;
+        let written = match stored {
+            Some(old) => {
+                state
+                    .store
+                    .put_customer_record(&view.id, record, Some(old.body))
+                    .await?
+            }
+            None => {
+                state
+                    .store
+                    .insert_customer_record(&view.id, record, None)
+                    .await?
+            }
+        };
+        if written {
+            return Ok(answer);
+        }
     }
+    Err(ApiError::unavailable(
+        "The customer's users are changing too fast to write; try again.",
+    ))
 }
 
 #[cfg(test)]

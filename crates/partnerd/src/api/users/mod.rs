@@ -13,14 +13,13 @@ pub mod rules;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Extension;
 use partnerd_store::{CustomerId, CustomerView, StoredResponse};
 use partnerd_wire::{CustomerUser, ResourceCollection, UserFilter, UserState};
 
 use crate::api::customers::related;
 use crate::http::body::WireBody;
 use crate::http::error::{ApiError, ApiResult, Violation};
-use crate::http::idempotency::{completion_for, respond, IdempotencyLease};
+use crate::http::idempotency::respond;
 use crate::http::params::{CustomerChild, PathId};
 use crate::http::reply::{Format, Reply};
 use crate::http::Caller;
@@ -28,7 +27,7 @@ use crate::routes::openapi::Body;
 use crate::routes::Route;
 use crate::state::AppState;
 
-use directory::{Held, StoredUser};
+use directory::StoredUser;
 
 /// The customer, for an App+User caller related to it.
 pub async fn customer(
@@ -164,7 +163,6 @@ pub async fn list(
     let users: Vec<StoredUser> = directory::users(&state, &view)
         .await?
         .into_iter()
-        .map(|h| h.user)
         .filter(|u| {
             UserFilter::admits(
                 scan.filter.as_ref(),
@@ -201,16 +199,13 @@ pub async fn create(
     caller: Caller,
     format: Format,
     PathId(id): PathId<CustomerId>,
-    lease: Option<Extension<IdempotencyLease>>,
     WireBody(body): WireBody<CustomerUser>,
-) -> ApiResult<Response> {
+) -> ApiResult<Reply<CustomerUser>> {
     let view = customer(&state, &caller, &id).await?;
     check(&body, &view, true)?;
     let upn = given(&body.user_principal_name).unwrap_or_default();
     let profile = body.password_profile.clone().unwrap_or_default();
     let password_hash = hash(profile.password.as_deref().unwrap_or_default()).await?;
-    // Reading the users first makes the customer's admin, whose name it then holds.
-    directory::users(&state, &view).await?;
     let user = StoredUser {
         id: uuid::Uuid::new_v4().to_string(),
         user_principal_name: upn.clone(),
@@ -227,19 +222,13 @@ pub async fn create(
         created_ms: now_ms(&state),
         roles: Vec::new(),
     };
-    directory::claim(&state, &view, &upn, &user.id, &caller.partner.tenant_id).await?;
-    let response = Reply::with_status(StatusCode::OK, format, user.view(&id)).into_stored();
-    let stored = response.clone();
-    let completion = completion_for(lease.as_ref().map(|Extension(l)| l), move |_| stored);
-    state
-        .store
-        .insert_customer_record(
-            &id,
-            user.record(caller.partner.tenant_id.clone())?,
-            completion,
-        )
-        .await?;
-    Ok(respond(lease.as_ref().map(|Extension(l)| l), response))
+    directory::change(&state, &view, &caller.partner.tenant_id, |users| {
+        directory::name_free(users, &upn, &user.id)?;
+        users.push(user.clone());
+        Ok(())
+    })
+    .await?;
+    Ok(Reply::with_status(StatusCode::OK, format, user.view(&id)))
 }
 
 /// `GET /v1/customers/{id}/users/{userId}`: an active user; 404/3000 for a deleted one.
@@ -250,8 +239,8 @@ pub async fn get(
     CustomerChild(id, user): CustomerChild,
 ) -> ApiResult<Reply<CustomerUser>> {
     let view = customer(&state, &caller, &id).await?;
-    let held = directory::find_active(&state, &view, &user).await?;
-    Ok(Reply::ok(format, held.user.view(&id)))
+    let user = directory::find_active(&state, &view, &user).await?;
+    Ok(Reply::ok(format, user.view(&id)))
 }
 
 /// `PATCH /v1/customers/{id}/users/{userId}`: the properties given change (a null or absent
@@ -266,62 +255,69 @@ pub async fn update(
     WireBody(body): WireBody<CustomerUser>,
 ) -> ApiResult<Reply<CustomerUser>> {
     let view = customer(&state, &caller, &id).await?;
-    let held: Held = directory::find(&state, &view, &user).await?;
-    let restoring = held.user.state == UserState::Inactive;
-    if restoring && body.state != Some(UserState::Active) {
-        return Err(ApiError::user_not_found(&user));
-    }
-    if !restoring && body.state == Some(UserState::Inactive) {
+    check(&body, &view, false)?;
+    if body.state == Some(UserState::Inactive) {
         return Err(ApiError::invalid_properties(vec![(
             "state".to_owned(),
             "a user is made inactive by deleting it".to_owned(),
         )]));
     }
-    check(&body, &view, false)?;
-    let mut next = held.user.clone();
-    if let Some(upn) = given(&body.user_principal_name) {
-        if !upn.eq_ignore_ascii_case(&next.user_principal_name) {
-            directory::claim(&state, &view, &upn, &next.id, &caller.partner.tenant_id).await?;
+    let password_hash = match body
+        .password_profile
+        .as_ref()
+        .and_then(|p| p.password.as_deref())
+    {
+        Some(p) => Some(hash(p).await?),
+        None => None,
+    };
+    let next = directory::change(&state, &view, &caller.partner.tenant_id, |users| {
+        let at = directory::position(users, &user)?;
+        let mut next = users[at].clone();
+        // A deleted user can only be restored (with what else the body changes).
+        if next.state == UserState::Inactive && body.state != Some(UserState::Active) {
+            return Err(ApiError::user_not_found(&user));
         }
-        next.user_principal_name = upn;
-    } else if restoring {
-        // A restored user takes its name back, unless another user took it meanwhile.
-        directory::claim(
-            &state,
-            &view,
-            &next.user_principal_name,
-            &next.id,
-            &caller.partner.tenant_id,
-        )
-        .await?;
-    }
+        if let Some(upn) = given(&body.user_principal_name) {
+            next.user_principal_name = upn;
+        }
+        directory::name_free(users, &next.user_principal_name, &next.id)?;
+        apply(&mut next, &body, password_hash.clone());
+        next.state = UserState::Active;
+        next.deleted_at = None;
+        users[at] = next.clone();
+        Ok(next)
+    })
+    .await?;
+    Ok(Reply::ok(format, next.view(&id)))
+}
+
+/// Sets on `user` the properties `body` gives (null or absent ones stay).
+fn apply(user: &mut StoredUser, body: &CustomerUser, password_hash: Option<String>) {
     let set = |slot: &mut Option<String>, value: &Option<String>| {
         if let Some(v) = given(value) {
             *slot = Some(v);
         }
     };
     if let Some(name) = given(&body.display_name) {
-        next.display_name = name;
+        user.display_name = name;
     }
-    set(&mut next.first_name, &body.first_name);
-    set(&mut next.last_name, &body.last_name);
-    set(&mut next.immutable_id, &body.immutable_id);
-    set(&mut next.phone_number, &body.phone_number);
+    set(&mut user.first_name, &body.first_name);
+    set(&mut user.last_name, &body.last_name);
+    set(&mut user.immutable_id, &body.immutable_id);
+    set(&mut user.phone_number, &body.phone_number);
     if let Some(l) = given(&body.usage_location) {
-        next.usage_location = Some(l.to_ascii_uppercase());
+        user.usage_location = Some(l.to_ascii_uppercase());
     }
-    if let Some(profile) = &body.password_profile {
-        if let Some(p) = profile.password.as_deref() {
-            next.password_hash = Some(hash(p).await?);
-        }
-        if let Some(force) = profile.force_change_password {
-            next.force_change_password = force;
-        }
+    if let Some(hash) = password_hash {
+        user.password_hash = Some(hash);
     }
-    next.state = UserState::Active;
-    next.deleted_at = None;
-    directory::replace(&state, &id, held, &next).await?;
-    Ok(Reply::ok(format, next.view(&id)))
+    if let Some(force) = body
+        .password_profile
+        .as_ref()
+        .and_then(|p| p.force_change_password)
+    {
+        user.force_change_password = force;
+    }
 }
 
 /// `DELETE /v1/customers/{id}/users/{userId}`: 204; the user turns `inactive`, leaves its
@@ -332,12 +328,19 @@ pub async fn delete(
     CustomerChild(id, user): CustomerChild,
 ) -> ApiResult<Response> {
     let view = customer(&state, &caller, &id).await?;
-    let held = directory::find_active(&state, &view, &user).await?;
-    let mut next = held.user.clone();
-    next.state = UserState::Inactive;
-    next.deleted_at = Some(state.clock.now_secs());
-    next.roles.clear();
-    directory::replace(&state, &id, held, &next).await?;
+    let now = state.clock.now_secs();
+    directory::change(&state, &view, &caller.partner.tenant_id, |users| {
+        let at = directory::position(users, &user)?;
+        let u = &mut users[at];
+        if u.state != UserState::Active {
+            return Err(ApiError::user_not_found(&user));
+        }
+        u.state = UserState::Inactive;
+        u.deleted_at = Some(now);
+        u.roles.clear();
+        Ok(())
+    })
+    .await?;
     let no_content = StoredResponse {
         status: 204,
         headers: Vec::new(),

@@ -152,19 +152,27 @@ pub async fn of_user(
     let held = directory::find_active(&state, &view, &user).await?;
     let items = TEMPLATES
         .iter()
-        .filter(|(t, _)| held.user.roles.iter().any(|r| r.eq_ignore_ascii_case(t)))
+        .filter(|(t, _)| held.roles.iter().any(|r| r.eq_ignore_ascii_case(t)))
         .map(|(t, n)| role(t, n))
         .collect();
     Ok(Reply::ok(
         format,
         ResourceCollection::new(
             items,
-            ResourceLinks::to_self(format!(
-                "/customers/{id}/users/{}/directoryroles",
-                held.user.id
-            )),
+            ResourceLinks::to_self(format!("/customers/{id}/users/{}/directoryroles", held.id)),
         ),
     ))
+}
+
+/// The active user with this id among `users`; 404/3000 when none.
+fn active<'a>(users: &'a mut [StoredUser], user_id: &str) -> ApiResult<&'a mut StoredUser> {
+    let at = directory::position(users, user_id)?;
+    let user = &mut users[at];
+    if user.state == UserState::Active {
+        Ok(user)
+    } else {
+        Err(ApiError::user_not_found(user_id))
+    }
 }
 
 /// The customer id, role id and (for one member) user id of a members path, checked.
@@ -206,7 +214,6 @@ pub async fn members(
     let holders: Vec<StoredUser> = directory::users(&state, &view)
         .await?
         .into_iter()
-        .map(|h| h.user)
         .filter(|u| u.state == UserState::Active && u.roles.iter().any(|r| r == role_id))
         .collect();
     let page = paging::page(
@@ -238,13 +245,15 @@ pub async fn add(
             "is required: the user's object id".to_owned(),
         )]));
     };
-    let held = directory::find_active(&state, &view, user_id).await?;
-    if held.user.roles.iter().any(|r| r == role_id) {
-        return Err(ApiError::already_member(&held.user.id, role_id));
-    }
-    let mut next = held.user.clone();
-    next.roles.push(role_id.to_owned());
-    directory::replace(&state, &id, held, &next).await?;
+    let next = directory::change(&state, &view, &caller.partner.tenant_id, |users| {
+        let u = active(users, user_id)?;
+        if u.roles.iter().any(|r| r == role_id) {
+            return Err(ApiError::already_member(&u.id, role_id));
+        }
+        u.roles.push(role_id.to_owned());
+        Ok(u.clone())
+    })
+    .await?;
     Ok(Reply::with_status(StatusCode::CREATED, format, member(&next, role_id)).into_response())
 }
 
@@ -257,13 +266,15 @@ pub async fn remove(
 ) -> ApiResult<StatusCode> {
     let (id, role_id, user_id) = role_path(&path)?;
     let view = customer(&state, &caller, &id).await?;
-    let held = directory::find_active(&state, &view, &user_id).await?;
-    if !held.user.roles.iter().any(|r| r == role_id) {
-        return Err(ApiError::not_a_member(&held.user.id, role_id));
-    }
-    let mut next = held.user.clone();
-    next.roles.retain(|r| r != role_id);
-    directory::replace(&state, &id, held, &next).await?;
+    directory::change(&state, &view, &caller.partner.tenant_id, |users| {
+        let u = active(users, &user_id)?;
+        if !u.roles.iter().any(|r| r == role_id) {
+            return Err(ApiError::not_a_member(&u.id, role_id));
+        }
+        u.roles.retain(|r| r != role_id);
+        Ok(())
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
