@@ -34,7 +34,7 @@ async fn summaries(state: &AppState) -> ApiResult<Vec<KeySummary>> {
         .enumerate()
         .map(|(i, k)| KeySummary {
             kid: k.kid,
-            created: crate::clock::entra_timestamp(k.created_at).replacen(' ', "T", 1),
+            created: crate::clock::iso_timestamp(k.created_at),
             signs: i == 0,
         })
         .collect())

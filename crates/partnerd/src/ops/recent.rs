@@ -255,12 +255,13 @@ pub fn spawn_sampler(ops: std::sync::Weak<super::Ops>) {
     });
 }
 
+/// The Unix time of `at`, ISO 8601 (`YYYY-MM-DDThh:mm:ssZ`).
 fn rfc3339(at: SystemTime) -> String {
     let secs = at
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or_default();
-    crate::clock::entra_timestamp(secs).replacen(' ', "T", 1)
+    crate::clock::iso_timestamp(secs)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use partnerd_store::{
 };
 use partnerd_wire::{
     Customer, CustomerCompanyProfile, CustomerPartnerRelationship, CustomerSearchField,
-    KeyValuePair, Link, ResourceCollection, ResourceLinks, UserCredentials,
+    ResourceCollection, ResourceLinks, UserCredentials,
 };
 
 use crate::http::body::WireBody;
@@ -257,28 +257,6 @@ pub async fn delete(
     Ok(respond(lease.as_ref(), no_content()))
 }
 
-/// Query parameters of a list, matched case-insensitively.
-#[derive(Default)]
-struct ListParams {
-    size: Option<String>,
-    filter: Option<String>,
-    seek: Option<String>,
-}
-
-fn list_params(raw: Option<&str>) -> ListParams {
-    let mut p = ListParams::default();
-    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        let slot = match k.to_ascii_lowercase().as_str() {
-            "size" => &mut p.size,
-            "filter" => &mut p.filter,
-            "seekoperation" => &mut p.seek,
-            _ => continue,
-        };
-        *slot = Some(v.into_owned());
-    }
-    p
-}
-
 pub(crate) fn page_size(raw: Option<&str>) -> ApiResult<u32> {
     let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(MAX_PAGE);
@@ -328,22 +306,11 @@ pub async fn list(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Reply<ResourceCollection<Customer>>> {
-    let params = list_params(query.as_deref());
+    let params = paging::ListParams::read(query.as_deref());
     let partner = caller.partner.tenant_id.clone();
     let page = match params.seek.as_deref() {
         Some(seek) => {
-            if !seek.eq_ignore_ascii_case("next") {
-                return Err(ApiError::malformed(format!(
-                    "The seekOperation '{seek}' is not supported for customers; use Next."
-                )));
-            }
-            let token = headers
-                .get("ms-continuationtoken")
-                .and_then(|v| v.to_str().ok())
-                .filter(|t| !t.trim().is_empty())
-                .ok_or_else(|| {
-                    ApiError::malformed("seekOperation=Next needs the MS-ContinuationToken header.")
-                })?;
+            let token = paging::continuation_token(seek, &headers, " for customers")?;
             state.pages.open_token(token, &partner)?
         }
         None => PageState {
@@ -372,15 +339,7 @@ pub async fn list(
             after: last.seq,
             ..page.clone()
         });
-        collection.links.next = Some(Link {
-            uri: list_uri(page.size, true),
-            method: "GET".to_owned(),
-            headers: vec![KeyValuePair {
-                key: "MS-ContinuationToken".to_owned(),
-                value: token.clone(),
-            }],
-        });
-        collection.continuation_token = Some(token);
+        paging::continue_at(&mut collection, list_uri(page.size, true), token);
     }
     Ok(Reply::ok(format, collection))
 }

@@ -1,4 +1,6 @@
-//! Continuation tokens of customer scans: opaque, signed, bound to partner and query.
+//! Continuation tokens of customer scans: opaque, signed, bound to partner and query; and
+//! what every seek-paged list shares (customers, a customer's users, a role's members): its
+//! query parameters, the continuation a request asks for, and the `next` link of a page.
 //!
 //! A token is `base64url(json state) . base64url(HMAC-SHA256)`. The HMAC key lives in the
 //! store, so a token minted by one node continues on any other.
@@ -11,7 +13,76 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ApiResult};
+
+/// Query parameters of a seek-paged list, matched case-insensitively.
+#[derive(Debug, Default)]
+pub struct ListParams {
+    /// `size`.
+    pub size: Option<String>,
+    /// `filter`.
+    pub filter: Option<String>,
+    /// `seekOperation`.
+    pub seek: Option<String>,
+    /// `sortField`.
+    pub sort_field: Option<String>,
+    /// `sortDirection`.
+    pub sort_direction: Option<String>,
+}
+
+impl ListParams {
+    /// Reads a raw query string.
+    pub fn read(raw: Option<&str>) -> Self {
+        let mut p = Self::default();
+        for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+            let slot = match k.to_ascii_lowercase().as_str() {
+                "size" => &mut p.size,
+                "filter" => &mut p.filter,
+                "seekoperation" => &mut p.seek,
+                "sortfield" => &mut p.sort_field,
+                "sortdirection" => &mut p.sort_direction,
+                _ => continue,
+            };
+            *slot = Some(v.into_owned());
+        }
+        p
+    }
+}
+
+/// The `MS-ContinuationToken` a `seekOperation` asks to continue with: `Next` is the only
+/// operation (400/800002 naming `what` lists otherwise), and it needs the header.
+pub fn continuation_token<'h>(
+    seek: &str,
+    headers: &'h axum::http::HeaderMap,
+    what: &str,
+) -> ApiResult<&'h str> {
+    if !seek.trim().eq_ignore_ascii_case("next") {
+        return Err(ApiError::malformed(format!(
+            "The seekOperation '{seek}' is not supported{what}; use Next."
+        )));
+    }
+    headers
+        .get("ms-continuationtoken")
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| {
+            ApiError::malformed("seekOperation=Next needs the MS-ContinuationToken header.")
+        })
+}
+
+/// Marks a page as having more after it: its `continuationToken`, and a `next` link to `uri`
+/// carrying the token as the `MS-ContinuationToken` header.
+pub fn continue_at<T>(page: &mut partnerd_wire::ResourceCollection<T>, uri: String, token: String) {
+    page.links.next = Some(partnerd_wire::Link {
+        uri,
+        method: "GET".to_owned(),
+        headers: vec![partnerd_wire::KeyValuePair {
+            key: "MS-ContinuationToken".to_owned(),
+            value: token.clone(),
+        }],
+    });
+    page.continuation_token = Some(token);
+}
 
 /// Where a scan stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

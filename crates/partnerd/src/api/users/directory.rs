@@ -92,7 +92,7 @@ impl StoredUser {
             last_directory_sync_time: None,
             user_domain_type: Some(UserDomainType::None),
             state: Some(self.state),
-            soft_deletion_time: self.deleted_at.map(rfc3339),
+            soft_deletion_time: self.deleted_at.map(crate::clock::iso_timestamp),
             links: Some(ResourceLinks::to_self(format!(
                 "/customers/{customer}/users/{}",
                 self.id
@@ -100,11 +100,6 @@ impl StoredUser {
             attributes: Some(ResourceAttributes::of("CustomerUser")),
         }
     }
-}
-
-/// `YYYY-MM-DDThh:mm:ssZ`.
-pub fn rfc3339(secs: i64) -> String {
-    crate::clock::entra_timestamp(secs).replacen(' ', "T", 1)
 }
 
 /// A GUID made from text: the same text, the same GUID, on every node.

@@ -150,7 +150,7 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Reply<ResourceCollection<CustomerUser>>> {
     let view = customer(&state, &caller, &id).await?;
-    let params = paging::Params::read(query.as_deref());
+    let params = paging::ListParams::read(query.as_deref());
     let scan = paging::scan(
         &state,
         &headers,

@@ -5,10 +5,12 @@
 
 use axum::http::HeaderMap;
 use partnerd_store::{CustomerId, TenantId};
-use partnerd_wire::{KeyValuePair, Link, ResourceCollection, ResourceLinks, UserFilter};
+use partnerd_wire::{ResourceCollection, ResourceLinks, UserFilter};
 use serde::{Deserialize, Serialize};
 
 use crate::api::customers::page_size;
+pub use crate::api::customers::paging::ListParams;
+use crate::api::customers::paging::{continuation_token, continue_at};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -52,58 +54,18 @@ pub struct Scan {
     pub after: Option<(String, String)>,
 }
 
-/// The query parameters a list reads, case-insensitively.
-#[derive(Debug, Default)]
-pub struct Params {
-    size: Option<String>,
-    filter: Option<String>,
-    seek: Option<String>,
-    sort_field: Option<String>,
-    sort_direction: Option<String>,
-}
-
-impl Params {
-    /// Reads a raw query string.
-    pub fn read(raw: Option<&str>) -> Self {
-        let mut p = Self::default();
-        for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-            let slot = match k.to_ascii_lowercase().as_str() {
-                "size" => &mut p.size,
-                "filter" => &mut p.filter,
-                "seekoperation" => &mut p.seek,
-                "sortfield" => &mut p.sort_field,
-                "sortdirection" => &mut p.sort_direction,
-                _ => continue,
-            };
-            *slot = Some(v.into_owned());
-        }
-        p
-    }
-}
-
 /// The scan a request asks for: a continuation, or a first page of `list`.
 pub fn scan(
     state: &AppState,
     headers: &HeaderMap,
-    params: &Params,
+    params: &ListParams,
     partner: &TenantId,
     customer: &CustomerId,
     list: &str,
     filters: bool,
 ) -> ApiResult<Scan> {
     if let Some(seek) = params.seek.as_deref().filter(|s| !s.trim().is_empty()) {
-        if !seek.trim().eq_ignore_ascii_case("next") {
-            return Err(ApiError::malformed(format!(
-                "The seekOperation '{seek}' is not supported; use Next."
-            )));
-        }
-        let token = headers
-            .get("ms-continuationtoken")
-            .and_then(|v| v.to_str().ok())
-            .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| {
-                ApiError::malformed("seekOperation=Next needs the MS-ContinuationToken header.")
-            })?;
+        let token = continuation_token(seek, headers, "")?;
         let scan: Scan = state.pages.open_any(token)?;
         if &scan.partner != partner {
             return Err(ApiError::malformed(
@@ -190,15 +152,11 @@ pub fn page<T, U>(
             after: Some(key(last)),
             ..scan.clone()
         });
-        collection.links.next = Some(Link {
-            uri: format!("{uri}?size={}&seekOperation=Next", scan.size),
-            method: "GET".to_owned(),
-            headers: vec![KeyValuePair {
-                key: "MS-ContinuationToken".to_owned(),
-                value: token.clone(),
-            }],
-        });
-        collection.continuation_token = Some(token);
+        continue_at(
+            &mut collection,
+            format!("{uri}?size={}&seekOperation=Next", scan.size),
+            token,
+        );
     }
     collection
 }

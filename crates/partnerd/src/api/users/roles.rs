@@ -201,7 +201,7 @@ pub async fn members(
 ) -> ApiResult<Reply<ResourceCollection<UserMember>>> {
     let (id, role_id, _) = role_path(&path)?;
     let view = customer(&state, &caller, &id).await?;
-    let params = paging::Params::read(query.as_deref());
+    let params = paging::ListParams::read(query.as_deref());
     let scan = paging::scan(
         &state,
         &headers,
